@@ -1,0 +1,35 @@
+# Two commands do all the set-up (see README):
+#   make lab    open the course in JupyterLab (localhost, token authentication)
+#   make test   run every test: lint, unit tests, every notebook top to bottom, browser tests
+# Both create .venv on first use, install the exact pins and the helpers package, and reuse it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: lab test test-fast bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+# Unit tests and notebooks only (no browser): handy while writing a notebook.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/cartpole_reinforce.py --seeds 10
+
+clean:
+	rm -rf $(VENV) *.egg-info

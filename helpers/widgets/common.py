@@ -1,0 +1,130 @@
+"""Plumbing shared by every explorer widget (introduced in notebook 01).
+
+:class:`Explorer` gives a widget three guarantees the course promises:
+
+* the figure is built once and redrawn in place (``update`` changes artists' data);
+* a control change that cannot be honoured shows a plain message in the widget,
+  never a traceback, and never leaves NaN or overflow on screen (numpy errors are raised
+  inside the callback and turned into that message);
+* in pytest (a non-interactive backend) the same object works headless, so a test can set
+  ``control.value`` and read the artists' data.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, figsize=None, **kwargs):
+    """Create a figure without displaying it yet (the explorer places it in its layout)."""
+    with plt.ioff():
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
+    canvas = fig.canvas
+    for attr, value in (("header_visible", False), ("footer_visible", False),
+                        ("toolbar_visible", False), ("resizable", False)):
+        if hasattr(canvas, attr):  # ipympl canvases only
+            setattr(canvas, attr, value)
+    return fig, axes
+
+
+def is_interactive_canvas(fig) -> bool:
+    """True when the canvas is itself a widget (``%matplotlib widget``, i.e. ipympl)."""
+    return isinstance(fig.canvas, W.DOMWidget)
+
+
+def figure_view(fig) -> W.Widget:
+    """The widget that shows ``fig``: the ipympl canvas, or an Output holding a static image."""
+    if is_interactive_canvas(fig):
+        return fig.canvas
+    out = W.Output()
+    with out:
+        from IPython.display import display
+
+        display(fig)
+    return out
+
+
+class Explorer:
+    """Base class: subclasses build ``self.fig`` and controls, then implement ``update()``.
+
+    Call :meth:`_finish` at the end of ``__init__`` with the controls to watch and the layout.
+    """
+
+    #: how the message box looks
+    _MESSAGE_STYLE = "color:#b2182b;font-weight:bold"
+
+    def __init__(self):
+        self.message = W.HTML(value="")
+        self.n_updates = 0
+        self.last_error: str | None = None
+        self._holding = False
+
+    # -- wiring ----------------------------------------------------------------------------
+    def _finish(self, controls, layout: W.Widget):
+        for control in controls:
+            control.observe(self._on_change, names="value")
+        self.view = layout
+        self.refresh()
+
+    def _on_change(self, change=None):
+        if not self._holding:
+            self.refresh()
+
+    def hold(self):
+        """Context manager: change several controls, redraw once at the end."""
+        explorer = self
+
+        class _Hold:
+            def __enter__(self):
+                explorer._holding = True
+
+            def __exit__(self, *exc):
+                explorer._holding = False
+                explorer.refresh()
+
+        return _Hold()
+
+    # -- the safe redraw -------------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Run ``update()``; show any problem as a message. Returns True on success."""
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                self.update()
+        except FloatingPointError as err:
+            self._warn(f"These settings overflow or produce NaN ({err}); the picture shows the "
+                       "last valid state. Try a smaller step size or fewer steps.")
+            return False
+        except ValueError as err:
+            self._warn(str(err))
+            return False
+        except Exception as err:  # last resort: a widget must never print a traceback
+            self._warn(f"Could not redraw ({type(err).__name__}: {err}).")
+            return False
+        self.last_error = None
+        self.message.value = ""
+        self.n_updates += 1
+        self.fig.canvas.draw_idle()
+        return True
+
+    def _warn(self, text: str):
+        self.last_error = text
+        self.message.value = f'<span style="{self._MESSAGE_STYLE}">⚠ {html.escape(text)}</span>'
+
+    def update(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.view)
+
+    def close(self):
+        """Close the figure and widgets (tests create many explorers)."""
+        plt.close(self.fig)
+        self.view.close()
+
+

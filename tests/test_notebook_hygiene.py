@@ -1,0 +1,103 @@
+"""Every committed notebook is clean, runs on the standard kernel, and follows the course's
+shape (STYLE.md): numbered name, the same opening and closing, visible seeds, short code
+cells with at least as much prose, logic in helpers rather than in the notebook."""
+
+import json
+import re
+import statistics
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell):
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+def test_numbering_is_contiguous():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(numbers))), f"notebooks must be 00, 01, ... got {numbers}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+class TestNotebook:
+    def test_name(self, path):
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+
+    def test_stored_without_outputs(self, path):
+        for i, cell in enumerate(load(path)["cells"]):
+            if cell["cell_type"] == "code":
+                assert cell.get("outputs") == [], f"cell {i} has outputs"
+                assert cell.get("execution_count") is None, f"cell {i} has an execution count"
+
+    def test_kernel_is_python3(self, path):
+        nb = load(path)
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+        assert nb["nbformat"] == 4
+
+    def test_no_stray_metadata(self, path):
+        nb = load(path)
+        allowed_nb = {"kernelspec", "language_info"}
+        assert set(nb["metadata"]) <= allowed_nb, set(nb["metadata"]) - allowed_nb
+        allowed_cell = {"tags", "jupyter", "slideshow", "editable", "deletable"}
+        for i, cell in enumerate(nb["cells"]):
+            extra = set(cell.get("metadata", {})) - allowed_cell
+            assert not extra, f"cell {i} has stray metadata {extra}"
+
+    def test_opening(self, path):
+        cells = load(path)["cells"]
+        first = source(cells[0])
+        assert cells[0]["cell_type"] == "markdown" and first.startswith("# "), "needs a title"
+        opening = "\n".join(source(c) for c in cells[:4] if c["cell_type"] == "markdown")
+        assert re.search(r"in this notebook you will", opening, re.I), "needs goals"
+        assert re.search(r"prerequisites", opening, re.I), "needs prerequisites"
+
+    def test_setup_cell_seeds_and_style(self, path):
+        code = [source(c) for c in load(path)["cells"] if c["cell_type"] == "code"]
+        setup = next((c for c in code if "import" in c), "")
+        assert "from helpers import" in setup or "import helpers" in setup
+        if path.name[:2] != "00":
+            joined = "\n".join(code)
+            assert "set_style()" in setup, "the setup cell calls set_style() visibly"
+            assert re.search(r"default_rng\(\s*(SEED|\d+)", joined), "seeds must be visible"
+
+    def test_closing(self, path):
+        heads = [source(c).splitlines()[0] for c in load(path)["cells"]
+                 if c["cell_type"] == "markdown" and source(c).strip()]
+        h2 = [h for h in heads if h.startswith("## ")]
+        assert any(re.match(r"## (\d+\.\s*)?Summary", h) for h in h2), "needs a Summary"
+        assert re.match(r"## (\d+\.\s*)?Exercises", h2[-1]), f"last section is {h2[-1]!r}"
+
+    def test_no_path_hacks(self, path):
+        for cell in load(path)["cells"]:
+            assert "sys.path" not in source(cell), "install helpers instead of editing sys.path"
+
+    def test_prose_and_short_code(self, path):
+        cells = load(path)["cells"]
+        code = [source(c) for c in cells if c["cell_type"] == "code"]
+        prose = [source(c) for c in cells if c["cell_type"] == "markdown"]
+        lines = [len([ln for ln in c.splitlines() if ln.strip()]) for c in code]
+        assert statistics.median(lines) <= 6, f"median code cell has {statistics.median(lines)} lines"
+        assert max(lines) <= 25, f"a code cell has {max(lines)} lines: move logic into helpers"
+        assert sum(map(len, prose)) >= sum(map(len, code)), "at least as much prose as code"
+
+    def test_hidden_solutions_exist(self, path):
+        if path.name[:2] == "00":
+            return
+        cells = load(path)["cells"]
+        solutions = [c for c in cells if "solution" in c.get("metadata", {}).get("tags", [])]
+        assert solutions, "exercises need solutions (cells tagged 'solution')"
+        for c in solutions:
+            assert c["metadata"].get("jupyter", {}).get("source_hidden") is True, "hide solutions"
