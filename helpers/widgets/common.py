@@ -21,6 +21,7 @@ import numpy as np
 
 def new_figure(nrows: int = 1, ncols: int = 1, figsize=None, **kwargs):
     """Create a figure without displaying it yet (the explorer places it in its layout)."""
+    kwargs.setdefault("layout", "constrained")
     with plt.ioff():
         fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
     canvas = fig.canvas
