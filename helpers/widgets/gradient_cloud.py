@@ -1,0 +1,125 @@
+"""The gradient-cloud explorer of notebook 04 (``04_trajectories_and_the_surrogate_loss``).
+
+A contour plot of the exact U(θ) over two policy parameters, the exact gradient as an arrow
+from θ, and a cloud of Monte Carlo estimates ĝ, each from m trajectories sampled at θ only.
+Each estimate is drawn where one gradient step would land, θ + α ĝ, so the cloud shows the
+steps a learner could take. Move m to watch the cloud shrink like 1/√m around the arrow's
+tip; press "resample" for fresh trajectories.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+
+from helpers import mdp as M
+from helpers.plotting import COLORS, ROLE
+from helpers.validation import as_float_array, check_count, check_positive
+from helpers.widgets.common import Explorer, figure_view, new_figure
+
+M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+class GradientCloudExplorer(Explorer):
+    """Contour of U(θ₁, θ₂), exact ∇U arrow, and a cloud of ĝ estimates. Notebook 04.
+
+    Parameters: ``mdp`` and ``policy`` (a policy with exactly two parameters; default
+    :func:`helpers.mdp.example_mdp`), the starting ``theta``, ``m``, the number of
+    estimates in the cloud, the step ``alpha`` used to draw θ + α ĝ, the ``seed`` and
+    ``reward_to_go``. Controls: ``m`` (a slider over 1…1000), ``theta1``, ``theta2``,
+    ``resample`` (a button). ``stats`` shows the cloud's mean and spread against ∇U.
+    """
+
+    def __init__(self, mdp=None, policy=None, *, theta=(0.0, 0.0), m: int = 10,
+                 n_estimates: int = 40, alpha: float = 4.0, seed: int = 0,
+                 reward_to_go: bool = False, extent: float = 4.0, grid: int = 41):
+        super().__init__()
+        if (mdp is None) != (policy is None):
+            raise ValueError("give both mdp and policy, or neither (for the example MDP).")
+        if mdp is None:
+            mdp, policy = M.example_mdp()
+        if not isinstance(policy, M.SoftmaxPolicy) or policy.n_params != 2:
+            raise ValueError("the policy must be a SoftmaxPolicy with exactly two parameters, "
+                             "so U(θ) can be drawn as a contour plot.")
+        policy._check_mdp(mdp)
+        theta = as_float_array("theta", theta, shape=(2,))
+        if m not in M_OPTIONS:
+            raise ValueError(f"m must be one of {M_OPTIONS}; got {m!r}.")
+        self.n_estimates = check_count("n_estimates", n_estimates)
+        self.alpha = float(check_positive("alpha (the drawing step)", alpha))
+        self.seed = check_count("seed", seed, minimum=0)
+        extent = float(check_positive("extent", extent))
+        grid = check_count("grid", grid, minimum=5)
+        self.mdp, self.policy, self.reward_to_go = mdp, policy, bool(reward_to_go)
+        self.n_draws = 0
+
+        self.fig, ax = new_figure(figsize=(5.6, 4.6))
+        self.ax = ax
+        axis = np.linspace(-extent, extent, grid)
+        U = np.array([[M.exact_performance(mdp, policy, [a, b]) for a in axis] for b in axis])
+        cs = ax.contourf(axis, axis, U, levels=20, cmap="viridis", alpha=0.85)
+        self.fig.colorbar(cs, ax=ax, label="exact U(θ)")
+        self.cloud = ax.scatter([], [], s=14, color=COLORS["orange"], edgecolor="none",
+                                alpha=0.8, label="θ + α ĝ (each ĝ from m trajectories)")
+        self.cloud_mean, = ax.plot([], [], "X", color=COLORS["red"], ms=9, mec="white",
+                                   label="mean of the cloud")
+        self.arrow = ax.quiver([theta[0]], [theta[1]], [0.0], [0.0], angles="xy",
+                               scale_units="xy", scale=1, color=ROLE["exact"], width=0.008,
+                               label="θ + α ∇U (exact)", zorder=3)
+        self.dot, = ax.plot([theta[0]], [theta[1]], "o", color="white", mec="black", ms=6)
+        ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal",
+               xlabel="θ₁ (prefer right at the first step)",
+               ylabel="θ₂ (prefer right at the second step)")
+        ax.legend(loc="lower right", fontsize=8, framealpha=0.9, frameon=True)
+        self.title = ax.set_title("")
+
+        self.m = W.SelectionSlider(options=M_OPTIONS, value=m, description="m",
+                                   continuous_update=False)
+        self.theta1 = W.FloatSlider(value=float(theta[0]), min=-extent, max=extent, step=0.25,
+                                    description="θ₁", continuous_update=False)
+        self.theta2 = W.FloatSlider(value=float(theta[1]), min=-extent, max=extent, step=0.25,
+                                    description="θ₂", continuous_update=False)
+        self.resample = W.Button(description="resample", icon="refresh")
+        self.resample.on_click(self._on_resample)
+        self.stats = W.HTML()
+        controls = [self.m, self.theta1, self.theta2]
+        layout = W.VBox([W.HBox([self.m, self.resample]), W.HBox([self.theta1, self.theta2]),
+                         figure_view(self.fig), self.stats, self.message])
+        self._finish(controls, layout)
+
+    def _on_resample(self, _button=None):
+        self.n_draws += 1
+        self.refresh()
+
+    @property
+    def theta(self) -> np.ndarray:
+        return np.array([self.theta1.value, self.theta2.value])
+
+    def estimates(self) -> np.ndarray:
+        """The cloud's n_estimates gradient estimates, shape (n_estimates, 2)."""
+        m, n = self.m.value, self.n_estimates
+        rng = np.random.default_rng([self.seed, self.n_draws])
+        batch = M.sample_trajectories(self.mdp, self.policy, self.theta, m * n, rng)
+        g = M.per_trajectory_gradients(self.mdp, self.policy, self.theta, batch,
+                                       reward_to_go=self.reward_to_go)
+        return g.reshape(n, m, 2).mean(axis=1)
+
+    def update(self):
+        theta = self.theta
+        exact = M.exact_gradient(self.mdp, self.policy, theta)
+        ghat = self.estimates()
+        tips = theta + self.alpha * ghat
+        self.cloud.set_offsets(tips)
+        self.cloud_mean.set_data([tips[:, 0].mean()], [tips[:, 1].mean()])
+        self.arrow.set_offsets([theta])
+        self.arrow.set_UVC([self.alpha * exact[0]], [self.alpha * exact[1]])
+        self.dot.set_data([theta[0]], [theta[1]])
+        rms = float(np.sqrt(np.mean(np.sum((ghat - exact) ** 2, axis=1))))
+        self.rms_error = rms
+        self.title.set_text(f"{self.n_estimates} estimates, each from m = {self.m.value} "
+                            f"trajectories (α = {self.alpha:g})")
+        mean = ghat.mean(axis=0)
+        self.stats.value = (
+            f"exact ∇U = ({exact[0]:.3f}, {exact[1]:.3f}) · mean of the estimates = "
+            f"({mean[0]:.3f}, {mean[1]:.3f}) · RMS error of one estimate = {rms:.3f}"
+        )
