@@ -49,7 +49,8 @@ def _compare(answer, expected, rtol, atol):
         return "your answer contains NaN or infinite values"
     if not np.allclose(a, e, rtol=rtol, atol=atol):
         err = float(np.max(np.abs(a - e)))
-        return f"your answer is off by up to {err:.3g} (tolerance {atol + rtol * np.max(np.abs(e)):.2g})"
+        tol = atol + rtol * np.max(np.abs(e))
+        return f"your answer is off by up to {err:.3g} (tolerance {tol:.2g})"
     return None
 
 

@@ -136,7 +136,9 @@ class Categorical:
             if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
                 arr = arr.astype(int)
             else:
-                raise ValueError(f"actions must be whole numbers 0..{self.n_actions - 1}; got {a!r}.")
+                raise ValueError(
+                    f"actions must be whole numbers 0..{self.n_actions - 1}; got {a!r}."
+                )
         if np.any(arr < 0) or np.any(arr >= self.n_actions):
             raise ValueError(f"actions must lie in 0..{self.n_actions - 1}; got {a!r}.")
         return arr

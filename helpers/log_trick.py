@@ -18,25 +18,25 @@ from helpers.validation import as_finite_scalar, check_count, check_positive, ch
 
 
 # ------------------------------------------------------------------------------- the coin
-def coin_payoff(x, heads: float = 1.0, tails: float = 0.0):
+def coin_payoff(x, heads: float = 1.0, tails: float = -1.0):
     """f(x): ``heads`` for x = 1, ``tails`` for x = 0. Notebook 01."""
     x = np.asarray(x)
     return np.where(x == 1, float(heads), float(tails))
 
 
-def coin_objective(theta, heads: float = 1.0, tails: float = 0.0) -> float:
+def coin_objective(theta, heads: float = 1.0, tails: float = -1.0) -> float:
     """J(θ) = σ(θ)·heads + (1 − σ(θ))·tails, the exact expected payoff. Notebook 01."""
     p = sigmoid(as_finite_scalar("theta", theta))
     return p * heads + (1 - p) * tails
 
 
-def coin_gradient(theta, heads: float = 1.0, tails: float = 0.0) -> float:
+def coin_gradient(theta, heads: float = 1.0, tails: float = -1.0) -> float:
     """∇J(θ) = σ(θ)(1 − σ(θ))(heads − tails), in closed form. Notebook 01."""
     p = sigmoid(as_finite_scalar("theta", theta))
     return p * (1 - p) * (heads - tails)
 
 
-def coin_sample_table(theta, m: int, rng, heads: float = 1.0, tails: float = 0.0) -> dict:
+def coin_sample_table(theta, m: int, rng, heads: float = 1.0, tails: float = -1.0) -> dict:
     """Every quantity of the score-function estimate for m coin flips, column by column.
 
     Returns a dict of arrays: ``x``, ``f`` (payoff), ``score`` (x − p) and ``product``

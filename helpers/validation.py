@@ -70,7 +70,9 @@ def check_probabilities(name: str, probs, *, axis: int = -1, atol: float = 1e-8)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be an array of probabilities, not a single number.")
     if np.any(arr < 0):
-        raise ValueError(f"{name} has negative entries ({arr.min():.3g}); probabilities must be >= 0.")
+        raise ValueError(
+            f"{name} has negative entries ({arr.min():.3g}); probabilities must be >= 0."
+        )
     sums = arr.sum(axis=axis)
     if not np.allclose(sums, 1.0, atol=atol, rtol=0):
         worst = np.max(np.abs(sums - 1.0))

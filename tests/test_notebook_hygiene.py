@@ -74,9 +74,8 @@ class TestNotebook:
             assert re.search(r"default_rng\(\s*(SEED|\d+)", joined), "seeds must be visible"
 
     def test_closing(self, path):
-        heads = [source(c).splitlines()[0] for c in load(path)["cells"]
-                 if c["cell_type"] == "markdown" and source(c).strip()]
-        h2 = [h for h in heads if h.startswith("## ")]
+        h2 = [line for c in load(path)["cells"] if c["cell_type"] == "markdown"
+              for line in source(c).splitlines() if line.startswith("## ")]
         assert any(re.match(r"## (\d+\.\s*)?Summary", h) for h in h2), "needs a Summary"
         assert re.match(r"## (\d+\.\s*)?Exercises", h2[-1]), f"last section is {h2[-1]!r}"
 
@@ -89,7 +88,8 @@ class TestNotebook:
         code = [source(c) for c in cells if c["cell_type"] == "code"]
         prose = [source(c) for c in cells if c["cell_type"] == "markdown"]
         lines = [len([ln for ln in c.splitlines() if ln.strip()]) for c in code]
-        assert statistics.median(lines) <= 6, f"median code cell has {statistics.median(lines)} lines"
+        median = statistics.median(lines)
+        assert median <= 6, f"the median code cell has {median} non-blank lines"
         assert max(lines) <= 25, f"a code cell has {max(lines)} lines: move logic into helpers"
         assert sum(map(len, prose)) >= sum(map(len, code)), "at least as much prose as code"
 
