@@ -37,6 +37,7 @@ from helpers.validation import (
     as_finite_scalar,
     as_float_array,
     check_count,
+    check_positive,
     check_rng,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "discounted_visitation",
     "example_mdp",
     "enumerate_trajectories",
+    "episodes_needed",
     "estimator_mean_squared_error",
     "exact_gradient",
     "exact_gradient_by_enumeration",
@@ -634,6 +636,37 @@ def return_moments(mdp, policy, theta):
     mean = float(p @ R)
     return mean, float(p @ (R - mean) ** 2)
 
+
+
+def episodes_needed(mdp, policy, theta, rel_error: float = 0.1, h: float = 0.1) -> dict:
+    """Episodes each estimator needs for E‖estimate − ∇U‖² = (rel_error·‖∇U‖)², exactly.
+
+    * ``"score_function"``: m = tr Cov[g(τ)] / target, all parameters from the same m
+      episodes sampled at θ.
+    * ``"finite_differences"``: central differences of U estimated by n episodes at each
+      of the 2K points θ ± h e_i: MSE = ‖bias‖² + Σ_i (Var_{+i} R + Var_{−i} R)/(4 h² n),
+      so it needs 2K·n episodes (``inf`` when the bias alone exceeds the target).
+
+    Variances and the bias come from enumeration. Introduced in notebook 04.
+    """
+    rel_error = float(check_positive("rel_error", rel_error))
+    h = float(check_positive("h (the finite-difference step)", h))
+    theta = policy.check_theta(theta)
+    grad = exact_gradient(mdp, policy, theta)
+    target = (rel_error * np.linalg.norm(grad)) ** 2
+    if target == 0:
+        raise ValueError("∇U is zero at this θ, so a relative accuracy is undefined.")
+    m_sf = estimator_mean_squared_error(mdp, policy, theta) / target
+    K = policy.n_params
+    fd_exact, var_sum = np.zeros(K), 0.0
+    for i, e in enumerate(np.eye(K)):
+        (u_plus, v_plus), (u_minus, v_minus) = (return_moments(mdp, policy, theta + h * e),
+                                                return_moments(mdp, policy, theta - h * e))
+        fd_exact[i] = (u_plus - u_minus) / (2 * h)
+        var_sum += (v_plus + v_minus) / (4 * h**2)
+    room = target - np.sum((fd_exact - grad) ** 2)
+    n = var_sum / room if room > 0 else np.inf
+    return {"score_function": float(m_sf), "finite_differences": float(2 * K * n)}
 
 # --------------------------------------------------------------------------------------
 # The running example of notebook 04
