@@ -67,7 +67,7 @@ def check(answer, expected, *, name: str = "answer", rtol: float = 1e-6, atol: f
         try:
             numeric = isinstance(expected, (int, float, np.ndarray, list, tuple, np.number))
             problem = (_compare(answer, expected, rtol, atol) if numeric
-                       else (None if answer == expected else f"expected {expected!r}"))
+                       else (None if answer == expected else f"{answer!r} is not it"))
         except Exception as err:  # a check must never raise on an unfinished answer
             problem = f"could not compare your answer ({type(err).__name__}: {err})"
         if problem is None:

@@ -31,8 +31,8 @@ class ScoreExplorer(Explorer):
         self.seed = seed
         self._draw = 0
         self.std = std
-        self.example = W.ToggleButtons(options=[("coin p = σ(θ)", "coin"),
-                                                ("throw x ~ N(θ, σ²)", "throw")],
+        self.example = W.ToggleButtons(options=[("coin: f(1) = +1, f(0) = −1", "coin"),
+                                                (f"throw x ~ N(θ, {std:g}²) at target 2", "throw")],
                                        value="coin", description="example")
         self.theta = W.FloatSlider(value=theta, min=-6.0, max=6.0, step=0.1,
                                    description="θ", continuous_update=True)
@@ -53,7 +53,7 @@ class ScoreExplorer(Explorer):
                                           label="exact ∇J(θ)")
         self.ax.set_xlabel("per-sample gradient estimate")
         self.ax.set_ylabel("number of samples")
-        self.ax.legend(loc="upper left")
+        self.fig.legend(loc="outside upper center", ncols=3, fontsize=8)
 
         controls = [self.example, self.theta, self.m]
         layout = W.VBox([W.HBox([self.example, self.resample]), W.HBox([self.theta, self.m]),
@@ -86,8 +86,12 @@ class ScoreExplorer(Explorer):
         self.exact_line.set_xdata([exact] * 2)
         self.ax.set_xlim(edges[0], edges[-1])
         self.ax.set_ylim(0, max(1, counts.max()) * 1.15)
-        se = est.std(ddof=1) / np.sqrt(est.size) if est.size > 1 else float("nan")
-        se_text = f"{se:.4f}" if est.size > 1 else "n/a with m = 1"
+        if est.size == 1:
+            se_text = "undefined with m = 1"
+        elif np.unique(est).size == 1:
+            se_text = "undefined: only one outcome seen — the rare one is missing from this batch"
+        else:
+            se_text = f"{est.std(ddof=1) / np.sqrt(est.size):.4f}"
         self.readout.value = (
             f"estimate <b>{est.mean():+.4f}</b> · exact <b>{exact:+.4f}</b> · "
             f"standard error {se_text} · per-sample spread (std) "
