@@ -1,0 +1,364 @@
+"""Start a throw-away JupyterLab and drive it from Playwright (used by the browser tests).
+
+Kept apart from conftest.py so a developer can also import it in a Python shell and poke at a
+running lab by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+#: the notebooks under test: the course's, or another folder given in PG_BROWSER_NOTEBOOKS
+NOTEBOOK_DIR = Path(os.environ.get("PG_BROWSER_NOTEBOOKS", ROOT / "notebooks"))
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
+#: goal for the median key-press-to-new-picture time, in milliseconds
+SLIDER_GOAL_MS = 100
+
+
+def notebook_ids(path: Path) -> str:
+    return path.stem
+
+
+def has_widgets(path: Path) -> bool:
+    """Notebooks that build live figures (``%matplotlib widget``) or import ipywidgets."""
+    text = path.read_text(encoding="utf-8")
+    return "%matplotlib widget" in text or "ipywidgets" in text
+
+
+CHROMIUM = "/usr/bin/chromium"
+#: Flags that let Debian's Chromium run headless on a closed network as root.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: User settings for the throw-away lab: no news or update pop-ups, every cell kept in the
+#: DOM (no virtual scrolling), no autosave of the temp copy.
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+}
+
+
+def ensure_chromium() -> str:
+    """Return the path of Debian's Chromium, installing it with apt-get when we are root.
+
+    Playwright's own browser download needs internet access that test machines may not have,
+    so the tests use the distribution's browser.
+    """
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise RuntimeError(
+            f"{CHROMIUM} is missing and this user cannot install it. Install Debian's "
+            "browser first (as root: apt-get update && apt-get install -y chromium), or run "
+            "`make test-fast` to skip the browser tests."
+        )
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            tail = (done.stdout + done.stderr)[-3000:]
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{tail}")
+    if not os.access(CHROMIUM, os.X_OK):
+        raise RuntimeError(f"apt-get installed chromium but {CHROMIUM} is still missing")
+    return CHROMIUM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    """A JupyterLab server on 127.0.0.1 with a fresh token, settings and workspace dirs.
+
+    ``root`` is the folder the lab serves (a temp copy of the notebooks, so running them in
+    the browser never writes outputs into the repository).
+    """
+
+    def __init__(self, root: Path, home: Path, python: str = sys.executable):
+        self.python = python
+        self.root = Path(root)
+        self.home = Path(home)
+        self.token = secrets.token_hex(24)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.home / "jupyterlab.log"
+
+    def env(self) -> dict:
+        dirs = {name: self.home / name for name in
+                ("settings", "workspaces", "config", "runtime", "data", "ipython", "mpl")}
+        for d in dirs.values():
+            d.mkdir(parents=True, exist_ok=True)
+        for rel, value in LAB_SETTINGS.items():
+            path = dirs["settings"] / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(value))
+        env = dict(os.environ)
+        env.update(
+            JUPYTERLAB_SETTINGS_DIR=str(dirs["settings"]),
+            JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]),
+            JUPYTER_CONFIG_DIR=str(dirs["config"]),
+            JUPYTER_DATA_DIR=str(dirs["data"]),
+            JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+            IPYTHONDIR=str(dirs["ipython"]),
+            MPLCONFIGDIR=str(dirs["mpl"]),
+            PYTHONUNBUFFERED="1",
+        )
+        # the kernel must pick ipympl from `%matplotlib widget`, not Agg from tests/conftest.py
+        env.pop("MPLBACKEND", None)
+        return env
+
+    def start(self, timeout: float = 90) -> Lab:
+        cmd = [
+            self.python, "-m", "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            "--ServerApp.open_browser=False",
+            # let the tests call JupyterLab commands (Run All) as a user's menu click would
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=",
+        ]
+        if os.geteuid() == 0:  # CI containers run as root
+            cmd.append("--allow-root")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env(), stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.api("status"), timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log()}")
+
+    def api(self, path: str) -> str:
+        return f"{self.url}/api/{path}?token={self.token}"
+
+    def lab_url(self, notebook: str) -> str:
+        return f"{self.url}/lab/tree/{notebook}?token={self.token}&reset"
+
+    def rise_url(self, notebook: str) -> str:
+        return f"{self.url}/rise/{notebook}?token={self.token}"
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text()[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: jupyter-server shuts its kernels down
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait(5)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+def launch_browser(playwright, executable_path: str = CHROMIUM):
+    return playwright.chromium.launch(executable_path=executable_path, headless=True,
+                                      args=CHROMIUM_ARGS)
+
+
+# -- driving a notebook in JupyterLab -----------------------------------------------------------
+
+#: ipywidgets/ipympl class names whose repr (``IntSlider(value=1, ...)``) in an output means the
+#: widget was shown as plain text instead of a live control. Reprs of widgets use keyword
+#: arguments, so ``Text(0.5, 1.0, 'title')`` from matplotlib does not match.
+WIDGET_NAMES = (
+    "Accordion AppLayout Audio BoundedFloatText BoundedIntText Box Button Canvas Checkbox "
+    "ColorPicker Combobox Controller DatePicker Dropdown FileUpload FloatLogSlider FloatProgress "
+    "FloatRangeSlider FloatSlider FloatText GridBox GridspecLayout HBox HTML HTMLMath Image "
+    "IntProgress IntRangeSlider IntSlider IntText Label Output Password Play RadioButtons Select "
+    "SelectMultiple SelectionRangeSlider SelectionSlider Stack Tab TagsInput Text Textarea "
+    "ToggleButton ToggleButtons Toolbar VBox Valid Video"
+).split()
+WIDGET_TEXT_RE = r"\b(?:" + "|".join(WIDGET_NAMES) + r")\(\w+="
+
+APP = "window.jupyterapp"
+NB = f"{APP}.shell.currentWidget"
+
+#: A snapshot of the open notebook: kernel status, and per code cell its execution count,
+#: its outputs from the model, and how each output was rendered in the page.
+STATE_JS = r"""
+() => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  const kernel = nb.sessionContext.session && nb.sessionContext.session.kernel;
+  const cells = [];
+  nb.content.widgets.forEach((cell, index) => {
+    if (cell.model.type !== 'code') return;
+    const outputs = cell.model.outputs.toJSON();
+    const rendered = Array.from(cell.node.querySelectorAll('.jp-OutputArea-output')).map(
+      el => ({mime: el.getAttribute('data-mime-type'),
+             widget: el.querySelector('.jupyter-widgets') !== null,
+             text: el.innerText.slice(0, 2000)}));
+    cells.push({index, count: cell.model.executionCount, outputs, rendered});
+  });
+  return {status: kernel ? kernel.status : 'none', cells};
+}
+"""
+
+
+def open_notebook(page, lab: Lab, relpath: str, timeout_ms: int = 120_000):
+    """Open ``relpath`` in JupyterLab and wait until its kernel is idle."""
+    page.goto(lab.lab_url(relpath))
+    page.wait_for_function(
+        f"""() => {APP} && {NB} && {NB}.context && {NB}.context.path === {relpath!r}
+                && {NB}.sessionContext.session && {NB}.sessionContext.session.kernel
+                && {NB}.sessionContext.session.kernel.status === 'idle'""",
+        timeout=timeout_ms)
+
+
+def notebook_state(page) -> dict:
+    return page.evaluate(STATE_JS)
+
+
+def run_all(page, timeout_s: float = 900) -> dict:
+    """Run All, as a learner would from the Run menu; return the final state.
+
+    Finished means: the kernel is idle twice in a row half a second apart, and every code cell
+    has an execution count (or an error stopped the run).
+    """
+    page.evaluate(f"{APP}.commands.execute('notebook:run-all-cells')")
+    deadline = time.monotonic() + timeout_s
+    idle_polls = 0
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        state = notebook_state(page)
+        ran = all(c["count"] is not None for c in state["cells"])
+        failed = any(o.get("output_type") == "error" for c in state["cells"] for o in c["outputs"])
+        idle_polls = idle_polls + 1 if state["status"] == "idle" and (ran or failed) else 0
+        if idle_polls >= 2:
+            return state
+    raise TimeoutError(f"Run All did not finish within {timeout_s} s")
+
+
+def wait_for_widgets(page, timeout_s: float = 60) -> dict:
+    """Wait until every widget output in the model has a rendered counterpart in the page."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = notebook_state(page)
+        pending = [c["index"] for c in state["cells"]
+                   if _n_widget_outputs(c) > sum(
+                       r["widget"] and "Loading widget" not in r["text"]
+                       for r in c["rendered"])]
+        if not pending or time.monotonic() > deadline:
+            return state
+        time.sleep(0.5)
+
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def _n_widget_outputs(cell) -> int:
+    return sum(WIDGET_MIME in o.get("data", {}) for o in cell["outputs"])
+
+
+def problems(state: dict) -> list[str]:
+    """Everything a learner should never see: errors, tracebacks, widgets that failed to load
+    or were shown as plain text."""
+    import re
+
+    found = []
+    for cell in state["cells"]:
+        where = f"cell {cell['index']}"
+        for out in cell["outputs"]:
+            if out.get("output_type") == "error":
+                found.append(f"{where}: {out.get('ename')}: {out.get('evalue')}")
+            text = "".join(out.get("text", "")) if out.get("output_type") == "stream" else ""
+            if "Traceback" in text:
+                found.append(f"{where}: traceback on {out.get('name')}: {text[-300:]}")
+        n_widgets = _n_widget_outputs(cell)
+        n_live = sum(r["widget"] for r in cell["rendered"])
+        if n_live < n_widgets:
+            found.append(f"{where}: {n_widgets} widget output(s) but {n_live} rendered as widgets")
+        for r in cell["rendered"]:
+            if "Error displaying widget" in r["text"]:
+                found.append(f"{where}: 'Error displaying widget': {r['text'][:200]}")
+            if not r["widget"] and re.search(WIDGET_TEXT_RE, r["text"]):
+                found.append(f"{where}: widget shown as plain text: {r['text'][:120]!r}")
+    return found
+
+
+# -- slider-to-picture timing -------------------------------------------------------------------
+
+#: Installed in the page: remembers the figure's pixels, then on the next keydown starts a
+#: clock and polls every animation frame until the pixels differ.
+PROBE_JS = r"""
+(canvas) => {
+  const hash = () => {
+    const ctx = canvas.getContext('2d');
+    const data = new Uint32Array(ctx.getImageData(0, 0, canvas.width, canvas.height).data.buffer);
+    let h = 2166136261 >>> 0;
+    for (let i = 0; i < data.length; i += 1) { h = Math.imul(h ^ data[i], 16777619) >>> 0; }
+    return h + ':' + canvas.width + 'x' + canvas.height;
+  };
+  const before = hash();
+  const probe = {before, ms: null, t0: null};
+  window.__pgProbe = probe;
+  document.addEventListener('keydown', () => {
+    probe.t0 = performance.now();
+    const poll = () => {
+      if (hash() !== before) { probe.ms = performance.now() - probe.t0; return; }
+      if (performance.now() - probe.t0 < 10000) requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  }, {capture: true, once: true});
+  return before;
+}
+"""
+
+
+def press_and_time(page, handle, canvas, timeout_s: float = 10) -> float | None:
+    """Focus the slider handle, press an arrow key, return ms until the canvas changed
+    (None if it did not change within ``timeout_s``)."""
+    now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+    key = "ArrowLeft" if now >= top else "ArrowRight"
+    handle.focus()
+    canvas.evaluate(PROBE_JS)
+    page.keyboard.press(key)
+    try:
+        page.wait_for_function("() => window.__pgProbe.ms !== null", timeout=timeout_s * 1000)
+    except Exception:  # playwright TimeoutError: the picture did not change
+        return None
+    return page.evaluate("() => window.__pgProbe.ms")
+
+
+def wait_kernel_idle(page, timeout_ms: int = 30_000):
+    page.wait_for_function(f"() => {NB}.sessionContext.session.kernel.status === 'idle'",
+                           timeout=timeout_ms)

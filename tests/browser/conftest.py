@@ -1,0 +1,126 @@
+"""Set-up for the real-browser tests: Debian's Chromium, a throw-away JupyterLab, and a report
+of the measured slider-to-picture times at the end of the pytest run.
+
+The lab serves a temporary copy of ``notebooks/`` (so running cells never writes outputs into
+the repository) on 127.0.0.1 with a fresh random token, and clean settings and workspace dirs.
+Set ``PG_BROWSER_NOTEBOOKS=/some/dir`` to run the tests against another folder of notebooks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from _lab import (
+    NOTEBOOK_DIR,
+    SLIDER_GOAL_MS,
+    Lab,
+    ensure_chromium,
+    launch_browser,
+    open_notebook,
+    run_all,
+    wait_for_widgets,
+)
+
+_REPORT = pytest.StashKey[list]()
+_STARTED = pytest.StashKey[float]()
+
+
+@pytest.fixture(scope="session")
+def report(pytestconfig):
+    """Append lines (or slider-timing dicts) here to have them printed in pytest's terminal
+    summary, whether or not pytest captures output."""
+    return pytestconfig.stash.setdefault(_REPORT, [])
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    try:
+        return ensure_chromium()
+    except RuntimeError as err:
+        pytest.fail(str(err), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory, pytestconfig):
+    """JupyterLab on 127.0.0.1:<free port> with token auth, serving a copy of the notebooks."""
+    home = tmp_path_factory.mktemp("lab")
+    root = home / "root"
+    shutil.copytree(NOTEBOOK_DIR, root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    pytestconfig.stash[_STARTED] = time.monotonic()
+    server = Lab(root, home).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright, chromium_path)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.set_default_timeout(60_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture(scope="session")
+def executed(lab):
+    """``executed(page, 'notebooks/NN_x.ipynb')`` opens the notebook in JupyterLab; the first
+    time, it also runs all cells and saves (so the slideshow sees the outputs); later calls
+    reconnect to the same live kernel. Returns the notebook's state after Run All."""
+    runs: dict[str, dict] = {}
+
+    def run(page, relpath: str) -> dict:
+        open_notebook(page, lab, relpath)
+        if relpath not in runs:
+            started = time.monotonic()
+            state = run_all(page)
+            state = wait_for_widgets(page)
+            page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+            state["seconds"] = time.monotonic() - started
+            runs[relpath] = state
+        else:
+            wait_for_widgets(page)
+        return runs[relpath]
+
+    return run
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = config.stash.get(_REPORT, [])
+    if not lines:
+        return
+    tr = terminalreporter
+    tr.section("browser tests: measured in Chromium")
+    for line in lines:
+        if isinstance(line, dict):
+            times = line["ms"]
+            verdict = "ok" if statistics.median(times) <= SLIDER_GOAL_MS else "OVER GOAL"
+            tr.write_line(
+                f"{line['notebook']}: slider-to-picture median {statistics.median(times):.0f} ms "
+                f"over {len(times)} key presses on {line['explorers']} figure(s) "
+                f"(min {min(times):.0f}, max {max(times):.0f}; goal <= {SLIDER_GOAL_MS} ms: "
+                f"{verdict})")
+        else:
+            tr.write_line(str(line))
+    if _STARTED in config.stash:
+        tr.write_line(f"browser tests took {time.monotonic() - config.stash[_STARTED]:.0f} s "
+                      "from JupyterLab start")
+    if os.environ.get("PG_BROWSER_RESULTS"):  # e.g. for a CI artefact
+        out = Path(os.environ["PG_BROWSER_RESULTS"])
+        out.write_text(json.dumps([x for x in lines if isinstance(x, dict)], indent=1))
+        tr.write_line(f"slider timings written to {out}")
