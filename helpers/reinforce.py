@@ -1,0 +1,615 @@
+"""REINFORCE on gymnasium's CartPole-v1, written out in numpy. Introduced in notebook 05.
+
+Everything a policy-gradient agent needs, with no automatic differentiation:
+
+* two softmax policies over the two pushes — :class:`LinearSoftmaxPolicy` and a
+  one-hidden-layer tanh network :class:`MLPPolicy` — each with its gradient of
+  ``Σ_i w_i log π(a_i | s_i)`` coded by hand (the tests compare it with finite differences);
+* :class:`Adam`, the optimiser, in a dozen lines;
+* :func:`reward_to_go`, :func:`full_return`, :func:`per_timestep_baseline` and
+  :func:`normalise`, the pieces that turn rewards into the weights ``A_t`` of each
+  ``∇ log π(a_t | s_t)``;
+* :class:`EpisodeCollector`, which runs gymnasium's numpy-vectorised CartPole and returns
+  complete episodes, masking out its autoreset steps;
+* :func:`train`, the loop, returning a :class:`History`.
+
+A note on gymnasium 1.4's vectorised CartPole (``CartPoleVectorEnv``): its autoreset mode is
+``NEXT_STEP``. When a sub-environment ends at step t, the *next* call to ``step`` ignores that
+sub-environment's action, resets it, and returns reward 0 with ``terminated = truncated =
+False``. That step is not an interaction: it is masked out of the training data and out of
+the step count.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from helpers.distributions import log_softmax
+from helpers.validation import (
+    as_finite_scalar,
+    as_float_array,
+    check_count,
+    check_positive,
+    check_rng,
+)
+
+#: CartPole-v1's observation: cart position, cart velocity, pole angle, pole angular velocity.
+OBS_NAMES = ("x", "ẋ", "θ", "θ̇")
+OBS_DIM = 4
+N_ACTIONS = 2
+#: "Solved": the mean return of the last 100 training episodes is at least this.
+SOLVED_RETURN = 475.0
+SOLVED_WINDOW = 100
+
+
+# ----------------------------------------------------------------------------------------
+# Policies
+# ----------------------------------------------------------------------------------------
+class _SoftmaxPolicy:
+    """Shared machinery: parameters live in one flat vector ``self.theta`` (for Adam)."""
+
+    obs_dim: int
+    n_actions: int
+    theta: np.ndarray
+
+    def _check_obs(self, obs):
+        return as_float_array("obs (a batch of observations)", obs, shape=(None, self.obs_dim))
+
+    def _check_actions(self, actions, n):
+        a = np.asarray(actions)
+        if a.shape != (n,) or a.dtype.kind not in "iu":
+            raise ValueError(f"actions must be {n} whole numbers (one per observation); "
+                             f"got {a.dtype} array of shape {a.shape}.")
+        if np.any((a < 0) | (a >= self.n_actions)):
+            raise ValueError(f"actions must lie in 0..{self.n_actions - 1}.")
+        return a
+
+    def set_params(self, theta):
+        """Replace the parameters with a copy of the flat vector ``theta``."""
+        self.theta = as_float_array("theta", theta, shape=(self.theta.size,)).copy()
+        return self
+
+    @property
+    def n_params(self) -> int:
+        return self.theta.size
+
+    def log_probs(self, obs) -> np.ndarray:
+        """log π(· | s) for each observation: shape (B, n_actions)."""
+        return log_softmax(self._forward(self._check_obs(obs))[0], axis=1)
+
+    def sample(self, obs, rng) -> np.ndarray:
+        """One action per observation, drawn from π(· | s) with the generator ``rng``."""
+        rng = check_rng(rng)
+        return self._sample_fast(self._check_obs(obs), rng)
+
+    def _sample_fast(self, obs, rng):
+        logits = self._forward(obs)[0]
+        p = np.exp(log_softmax(logits, axis=1))
+        u = rng.random(obs.shape[0])
+        return (np.cumsum(p, axis=1)[:, :-1] < u[:, None]).sum(axis=1)
+
+    def objective(self, obs, actions, weights) -> float:
+        """L(θ) = Σ_i w_i log π_θ(a_i | s_i), the surrogate whose gradient REINFORCE follows."""
+        obs = self._check_obs(obs)
+        a = self._check_actions(actions, obs.shape[0])
+        w = as_float_array("weights", weights, shape=(obs.shape[0],))
+        lp = log_softmax(self._forward(obs)[0], axis=1)
+        return float(np.sum(w * lp[np.arange(a.size), a]))
+
+    def grad(self, obs, actions, weights) -> np.ndarray:
+        """∇θ Σ_i w_i log π_θ(a_i | s_i), by hand (flat, like ``theta``).
+
+        For a softmax, ∂ log π(a|s) / ∂ logits = onehot(a) − π(·|s); the chain rule through
+        the logits gives the rest (see each policy's ``_backward``).
+        """
+        obs = self._check_obs(obs)
+        a = self._check_actions(actions, obs.shape[0])
+        w = as_float_array("weights", weights, shape=(obs.shape[0],))
+        return self._grad_fast(obs, a, w)
+
+    def _grad_fast(self, obs, a, w):
+        logits, cache = self._forward(obs)
+        g = -np.exp(log_softmax(logits, axis=1))
+        g[np.arange(a.size), a] += 1.0  # onehot(a) − π
+        return self._backward(w[:, None] * g, cache)
+
+
+class LinearSoftmaxPolicy(_SoftmaxPolicy):
+    """π(a | s) = softmax(s W + b)_a, with W of shape (4, 2) and b of shape (2,).
+
+    Gradient of Σ_i w_i log π(a_i|s_i): with G_i = w_i (onehot(a_i) − π(·|s_i)),
+    ∂W = Sᵀ G and ∂b = Σ_i G_i. Starts at θ = 0, the uniform policy. Notebook 05.
+    """
+
+    def __init__(self, obs_dim: int = OBS_DIM, n_actions: int = N_ACTIONS, rng=None):
+        self.obs_dim = check_count("obs_dim", obs_dim)
+        self.n_actions = check_count("n_actions", n_actions, minimum=2)
+        if rng is not None:
+            check_rng(rng)  # accepted for a uniform interface; zeros need no randomness
+        self.theta = np.zeros(obs_dim * n_actions + n_actions)
+
+    def _unpack(self):
+        k = self.obs_dim * self.n_actions
+        return self.theta[:k].reshape(self.obs_dim, self.n_actions), self.theta[k:]
+
+    def _forward(self, obs):
+        W, b = self._unpack()
+        return obs @ W + b, obs
+
+    def _backward(self, g_logits, obs):
+        return np.concatenate([(obs.T @ g_logits).ravel(), g_logits.sum(axis=0)])
+
+    def __repr__(self):
+        return f"LinearSoftmaxPolicy({self.n_params} parameters)"
+
+
+class MLPPolicy(_SoftmaxPolicy):
+    """π(a | s) = softmax(tanh(s W₁ + b₁) W₂ + b₂)_a: one hidden layer of tanh units.
+
+    Backward pass for Σ_i w_i log π(a_i|s_i): G = w ⊙ (onehot(a) − π); ∂W₂ = Hᵀ G,
+    ∂b₂ = Σ G; back through tanh, D = (G W₂ᵀ) ⊙ (1 − H²); ∂W₁ = Sᵀ D, ∂b₁ = Σ D.
+    W₁ starts random (scale 1/√obs_dim, from ``rng``), W₂ and the biases at zero, so the
+    first policy is uniform. Notebook 05.
+    """
+
+    def __init__(self, obs_dim: int = OBS_DIM, n_actions: int = N_ACTIONS, hidden: int = 16,
+                 rng=None):
+        self.obs_dim = check_count("obs_dim", obs_dim)
+        self.n_actions = check_count("n_actions", n_actions, minimum=2)
+        self.hidden = check_count("hidden (units in the hidden layer)", hidden)
+        rng = check_rng(rng)
+        W1 = rng.standard_normal((obs_dim, hidden)) / np.sqrt(obs_dim)
+        self.theta = np.concatenate([W1.ravel(), np.zeros(hidden),
+                                     np.zeros(hidden * n_actions), np.zeros(n_actions)])
+
+    def _unpack(self):
+        d, h, k = self.obs_dim, self.hidden, self.n_actions
+        t = self.theta
+        W1 = t[: d * h].reshape(d, h)
+        b1 = t[d * h: d * h + h]
+        W2 = t[d * h + h: d * h + h + h * k].reshape(h, k)
+        b2 = t[d * h + h + h * k:]
+        return W1, b1, W2, b2
+
+    def _forward(self, obs):
+        W1, b1, W2, b2 = self._unpack()
+        H = np.tanh(obs @ W1 + b1)
+        return H @ W2 + b2, (obs, H)
+
+    def _backward(self, g_logits, cache):
+        obs, H = cache
+        W2 = self._unpack()[2]
+        D = (g_logits @ W2.T) * (1.0 - H * H)
+        return np.concatenate([(obs.T @ D).ravel(), D.sum(axis=0),
+                               (H.T @ g_logits).ravel(), g_logits.sum(axis=0)])
+
+    def __repr__(self):
+        return f"MLPPolicy(hidden={self.hidden}, {self.n_params} parameters)"
+
+
+def make_policy(kind: str, rng, hidden: int = 16):
+    """``"linear"`` → :class:`LinearSoftmaxPolicy`, ``"mlp"`` → :class:`MLPPolicy`. Notebook 05."""
+    rng = check_rng(rng)
+    if kind == "linear":
+        return LinearSoftmaxPolicy(rng=rng)
+    if kind == "mlp":
+        return MLPPolicy(hidden=hidden, rng=rng)
+    raise ValueError(f"policy must be 'linear' or 'mlp'; got {kind!r}.")
+
+
+# ----------------------------------------------------------------------------------------
+# Adam
+# ----------------------------------------------------------------------------------------
+class Adam:
+    """Adam (Kingma & Ba, 2015), for gradient *ascent* on a flat parameter vector.
+
+    m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,
+    θ ← θ + α · m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+
+    Each parameter gets its own step size, about α while the gradient's sign is steady, so
+    the step no longer depends on the scale of the returns. Notebook 05.
+    """
+
+    def __init__(self, n_params: int, lr: float = 0.01, beta1: float = 0.9,
+                 beta2: float = 0.999, eps: float = 1e-8):
+        n = check_count("n_params", n_params)
+        self.lr = float(check_positive("lr (the step size)", lr))
+        for name, b in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= as_finite_scalar(name, b) < 1.0:
+                raise ValueError(f"{name} must lie in [0, 1); got {b!r}.")
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.eps = float(check_positive("eps", eps))
+        self.m = np.zeros(n)
+        self.v = np.zeros(n)
+        self.t = 0
+
+    def ascent_step(self, theta, grad) -> np.ndarray:
+        """Return θ moved uphill along ``grad`` (θ itself is not modified)."""
+        theta = as_float_array("theta", theta, shape=(self.m.size,))
+        g = as_float_array("grad", grad, shape=(self.m.size,))
+        self.t += 1
+        self.m = self.beta1 * self.m + (1 - self.beta1) * g
+        self.v = self.beta2 * self.v + (1 - self.beta2) * g * g
+        m_hat = self.m / (1 - self.beta1 ** self.t)
+        v_hat = self.v / (1 - self.beta2 ** self.t)
+        return theta + self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+# ----------------------------------------------------------------------------------------
+# Returns, baselines, normalisation
+# ----------------------------------------------------------------------------------------
+def _check_gamma(gamma):
+    g = as_finite_scalar("gamma (the discount)", gamma)
+    if not 0.0 <= g <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1]; got {gamma!r}.")
+    return g
+
+
+def reward_to_go(rewards, gamma: float = 1.0) -> np.ndarray:
+    """G_t = Σ_{k ≥ t} γ^{k−t} r_k for one episode: the rewards *after* the action at t.
+
+    An action cannot influence rewards that came before it, so only these enter its weight
+    (the earlier ones add noise, not signal). Notebook 05.
+    """
+    r = as_float_array("rewards", rewards, ndim=1)
+    g = _check_gamma(gamma)
+    out = np.empty_like(r)
+    running = 0.0
+    for t in range(r.size - 1, -1, -1):
+        running = r[t] + g * running
+        out[t] = running
+    return out
+
+
+def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
+    """G_0 = Σ_k γ^k r_k repeated at every step: the weight of the plain REINFORCE estimator.
+
+    Notebook 05 compares it with :func:`reward_to_go`.
+    """
+    r = as_float_array("rewards", rewards, ndim=1)
+    return np.full(r.shape, reward_to_go(r, gamma)[0] if r.size else 0.0)
+
+
+def pad(sequences) -> tuple[np.ndarray, np.ndarray]:
+    """Stack 1-D arrays of different lengths into (E, T_max) values and a boolean mask."""
+    seqs = [as_float_array(f"sequence {i}", s, ndim=1) for i, s in enumerate(sequences)]
+    if not seqs:
+        raise ValueError("need at least one episode.")
+    t_max = max(s.size for s in seqs)
+    values = np.zeros((len(seqs), t_max))
+    mask = np.zeros((len(seqs), t_max), dtype=bool)
+    for i, s in enumerate(seqs):
+        values[i, : s.size] = s
+        mask[i, : s.size] = True
+    return values, mask
+
+
+def per_timestep_baseline(returns) -> np.ndarray:
+    """b_t = mean of G_t over the batch's episodes that are still running at step t.
+
+    ``returns`` is a list of per-episode return arrays (different lengths). Returns b, of
+    length T_max. An episode that ended before t has no G_t and does not count. With
+    undiscounted reward-to-go, G_t − b_t = L − mean(L′ of episodes alive at t): an episode is
+    credited for outlasting its peers, and steps that every running episode shared — such as
+    the last steps before the 500-step cut — get weight zero, so truncation is not punished.
+    (Including the episode itself in the mean shrinks G_t − b_t by (n_t − 1)/n_t, n_t
+    episodes alive; leaving it out would be exactly unbiased.) Notebook 05.
+    """
+    values, mask = pad(returns)
+    return values.sum(axis=0) / mask.sum(axis=0)
+
+
+def normalise(advantages, eps: float = 1e-8) -> np.ndarray:
+    """(A − mean A) / (std A + ε) over all steps of the batch. Notebook 05.
+
+    Keeps the size of the update the same whether episodes last 20 or 500 steps; the
+    centring is itself a (constant) baseline.
+    """
+    a = as_float_array("advantages", advantages, ndim=1)
+    if a.size == 0:
+        raise ValueError("advantages is empty.")
+    return (a - a.mean()) / (a.std() + eps)
+
+
+# ----------------------------------------------------------------------------------------
+# Collecting episodes from the vectorised environment
+# ----------------------------------------------------------------------------------------
+@dataclass
+class Episode:
+    """One complete episode: observations, actions, rewards, and how it ended."""
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    terminated: bool  # the pole fell or the cart left the track: a failure
+    truncated: bool   # the 500-step time limit: not a failure
+
+    @property
+    def length(self) -> int:
+        return int(self.actions.size)
+
+    @property
+    def total_reward(self) -> float:
+        return float(self.rewards.sum())
+
+
+def make_cartpole_env(n_envs: int):
+    """gymnasium's numpy-vectorised CartPole-v1 with ``n_envs`` sub-environments. Notebook 05."""
+    import gymnasium as gym
+
+    n = check_count("n_envs", n_envs)
+    return gym.make_vec("CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point")
+
+
+class EpisodeCollector:
+    """Steps a vectorised CartPole with a policy and hands back complete episodes.
+
+    * ``prev_done[i]`` remembers that sub-environment i ended at the previous step; the
+      current step is then gymnasium's autoreset dummy (action ignored, reward 0): it is
+      not stored and not counted in :attr:`steps`.
+    * Episodes carry over between calls of :meth:`collect`: an episode still running when a
+      batch is complete is finished in the next batch (its first part was sampled with the
+      previous parameters — a small, usual approximation that wastes no interaction).
+    * :attr:`steps` counts real environment steps; :attr:`dummy_steps` the masked ones.
+
+    Introduced in notebook 05.
+    """
+
+    _CAPACITY = 2048  # vector steps kept in the buffers (an episode lasts at most 500)
+
+    def __init__(self, n_envs: int, seed: int, env=None):
+        self.env = make_cartpole_env(n_envs) if env is None else env
+        self.n_envs = n = self.env.num_envs
+        check_count("seed", seed, minimum=0)
+        self.obs, _ = self.env.reset(seed=seed)
+        self.prev_done = np.zeros(n, dtype=bool)
+        # step k of sub-environment i is stored at [k, i]; its episode began at start[i]
+        self._obs = np.zeros((self._CAPACITY, n, self.obs.shape[1]))
+        self._act = np.zeros((self._CAPACITY, n), dtype=np.int64)
+        self._rew = np.zeros((self._CAPACITY, n))
+        self._k = 0
+        self._start = np.zeros(n, dtype=np.int64)
+        self.steps = 0
+        self.dummy_steps = 0
+
+    def _make_room(self):
+        lo = int(self._start.min())
+        keep = self._k - lo
+        for buf in (self._obs, self._act, self._rew):
+            buf[:keep] = buf[lo: self._k]
+        self._start -= lo
+        self._k = keep
+
+    def step(self, policy, rng) -> list[Episode]:
+        """One vector step; returns the episodes that ended on it (usually none)."""
+        if self._k == self._CAPACITY:
+            self._make_room()
+        k = self._k
+        obs = self.obs.astype(float)
+        actions = policy._sample_fast(obs, rng)
+        next_obs, reward, terminated, truncated, _ = self.env.step(actions)
+        self._obs[k], self._act[k], self._rew[k] = obs, actions, reward
+        dummy = self.prev_done               # autoreset step: action ignored, not counted
+        n_dummy = int(dummy.sum())
+        self.steps += self.n_envs - n_dummy
+        self.dummy_steps += n_dummy
+        if n_dummy:
+            self._start[dummy] = k + 1       # the new episode starts on the next step
+        done = terminated | truncated
+        finished = []
+        for i in np.flatnonzero(done):
+            s = self._start[i]
+            finished.append(Episode(self._obs[s: k + 1, i].copy(), self._act[s: k + 1, i].copy(),
+                                    self._rew[s: k + 1, i].copy(),
+                                    bool(terminated[i]), bool(truncated[i])))
+        self.prev_done = done
+        self.obs = next_obs
+        self._k = k + 1
+        return finished
+
+    def collect(self, policy, rng, n_episodes: int) -> list[Episode]:
+        """Step until at least ``n_episodes`` episodes have ended; return them all."""
+        n = check_count("n_episodes", n_episodes)
+        rng = check_rng(rng)
+        episodes: list[Episode] = []
+        while len(episodes) < n:
+            episodes.extend(self.step(policy, rng))
+        return episodes
+
+    def close(self):
+        self.env.close()
+
+
+# ----------------------------------------------------------------------------------------
+# The REINFORCE update and the training loop
+# ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Config:
+    """Settings of a REINFORCE run; the defaults are notebook 05's (and the benchmark's)."""
+
+    policy: str = "mlp"
+    hidden: int = 8
+    lr: float = 0.05
+    gamma: float = 0.99
+    n_envs: int = 8
+    batch_episodes: int = 2
+    reward_to_go: bool = True
+    baseline: bool = True
+    normalise: bool = True
+    max_steps: int = 100_000
+    stop: str = "budget"  # "budget", "solved", or "after_solved" (100 more episodes)
+
+    def validate(self):
+        if self.policy not in ("linear", "mlp"):
+            raise ValueError(f"policy must be 'linear' or 'mlp'; got {self.policy!r}.")
+        if self.stop not in ("budget", "solved", "after_solved"):
+            raise ValueError("stop must be 'budget', 'solved' or 'after_solved'; "
+                             f"got {self.stop!r}.")
+        check_count("hidden", self.hidden)
+        check_positive("lr", self.lr)
+        _check_gamma(self.gamma)
+        check_count("n_envs", self.n_envs)
+        check_count("batch_episodes", self.batch_episodes)
+        check_count("max_steps", self.max_steps)
+        return self
+
+
+def advantages(episodes, config: Config) -> list[np.ndarray]:
+    """The weight A_t of every ∇ log π(a_t|s_t), per episode, as ``config`` asks. Notebook 05.
+
+    Reward-to-go (or the full return G_0), minus the per-timestep baseline if asked, then
+    normalised over the batch if asked.
+    """
+    if not episodes:
+        raise ValueError("need at least one episode.")
+    ret = reward_to_go if config.reward_to_go else full_return
+    G = [ret(ep.rewards, config.gamma) for ep in episodes]
+    if config.baseline:
+        b = per_timestep_baseline(G)
+        G = [g - b[: g.size] for g in G]
+    if config.normalise:
+        flat = normalise(np.concatenate(G))
+        G = np.split(flat, np.cumsum([g.size for g in G])[:-1])
+    return G
+
+
+def policy_gradient(policy, episodes, config: Config) -> np.ndarray:
+    """ĝ = (1/E) Σ_episodes Σ_t A_t ∇θ log π_θ(a_t | s_t), the REINFORCE estimate. Notebook 05."""
+    A = np.concatenate(advantages(episodes, config))
+    obs = np.concatenate([ep.obs for ep in episodes])
+    acts = np.concatenate([ep.actions for ep in episodes])
+    return policy._grad_fast(obs, acts, A) / len(episodes)
+
+
+@dataclass
+class History:
+    """What a run leaves behind, for plots, the scrubber widget and the benchmark."""
+
+    config: Config
+    seed: int
+    episode_returns: list = field(default_factory=list)
+    episode_end_steps: list = field(default_factory=list)   # real steps when each ended
+    episode_terminated: list = field(default_factory=list)
+    batch_steps: list = field(default_factory=list)         # real steps after each batch
+    params: list = field(default_factory=list)              # θ at start, then after each update
+    solved_episode: int | None = None   # number of episodes when the last-100 mean hit 475
+    solved_steps: int | None = None
+    solved_wall_s: float | None = None
+    wall_s: float = 0.0
+    dummy_steps: int = 0
+
+    @property
+    def solved(self) -> bool:
+        return self.solved_episode is not None
+
+    @property
+    def steps(self) -> int:
+        return self.episode_end_steps[-1] if self.episode_end_steps else 0
+
+    def returns_after_solving(self, n: int = SOLVED_WINDOW) -> np.ndarray:
+        """Returns of the (up to) ``n`` training episodes that followed the solve."""
+        if not self.solved:
+            return np.array([])
+        return np.asarray(self.episode_returns[self.solved_episode: self.solved_episode + n])
+
+    def returns_at(self, steps_grid) -> np.ndarray:
+        """Mean return of the last (up to) 100 episodes, read at each real-step count."""
+        grid = as_float_array("steps_grid", steps_grid, ndim=1)
+        ends = np.asarray(self.episode_end_steps)
+        rets = np.asarray(self.episode_returns, dtype=float)
+        csum = np.concatenate([[0.0], np.cumsum(rets)])
+        out = np.full(grid.size, np.nan)
+        for j, s in enumerate(grid):
+            k = int(np.searchsorted(ends, s, side="right"))  # episodes finished by s
+            if k:
+                lo = max(0, k - SOLVED_WINDOW)
+                out[j] = (csum[k] - csum[lo]) / (k - lo)
+        return out
+
+
+def train(config: Config = Config(), seed: int = 0, progress=None, env=None) -> History:
+    """Run REINFORCE with ``config`` on seed ``seed`` (environment *and* policy rng).
+
+    ``progress`` is an optional callable ``progress(history)`` run after every update
+    (notebook 05 passes a tqdm bar's updater). ``env`` lets a caller build the vectorised
+    environment beforehand (the benchmark times from after it is built). Notebook 05.
+    """
+    config = replace(config).validate()
+    seed = check_count("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+    policy = make_policy(config.policy, rng, config.hidden)
+    opt = Adam(policy.n_params, lr=config.lr)
+    collector = EpisodeCollector(config.n_envs, seed, env=env)
+    hist = History(config=config, seed=seed, params=[policy.theta.copy()])
+    start = time.perf_counter()
+    window_sum = 0.0
+    while collector.steps < config.max_steps:
+        episodes = collector.collect(policy, rng, config.batch_episodes)
+        for ep in episodes:   # bookkeeping: return, step count, the "solved" test
+            hist.episode_returns.append(ep.total_reward)
+            hist.episode_end_steps.append(collector.steps)
+            hist.episode_terminated.append(ep.terminated)
+            k = len(hist.episode_returns)
+            window_sum += ep.total_reward
+            if k > SOLVED_WINDOW:
+                window_sum -= hist.episode_returns[k - 1 - SOLVED_WINDOW]
+            if (not hist.solved and k >= SOLVED_WINDOW
+                    and window_sum / SOLVED_WINDOW >= SOLVED_RETURN):
+                hist.solved_episode, hist.solved_steps = k, collector.steps
+                hist.solved_wall_s = time.perf_counter() - start
+        policy.theta = opt.ascent_step(policy.theta, policy_gradient(policy, episodes, config))
+        hist.params.append(policy.theta.copy())
+        hist.batch_steps.append(collector.steps)
+        if progress is not None:
+            progress(hist)
+        if hist.solved and (config.stop == "solved" or (
+                config.stop == "after_solved"
+                and len(hist.episode_returns) >= hist.solved_episode + SOLVED_WINDOW)):
+            break
+    hist.wall_s = time.perf_counter() - start
+    hist.dummy_steps = collector.dummy_steps
+    if env is None:
+        collector.close()
+    return hist
+
+
+def policy_from(history: History, update: int = -1):
+    """The policy as it was after update ``update`` (0 = before training). Notebook 05."""
+    n = len(history.params)
+    if not -n <= update < n:
+        raise ValueError(f"update must lie in 0..{n - 1}; got {update}.")
+    cfg = history.config
+    policy = make_policy(cfg.policy, np.random.default_rng(0), cfg.hidden)
+    return policy.set_params(history.params[update])
+
+
+def run_episode(policy, seed: int, greedy: bool = False, max_steps: int = 500):
+    """Play one CartPole-v1 episode (single env); return states (T+1, 4) and the return.
+
+    ``greedy`` takes the most probable action instead of sampling. Used for the animation
+    in notebook 05.
+    """
+    import gymnasium as gym
+
+    seed = check_count("seed", seed, minimum=0)
+    check_count("max_steps", max_steps)
+    env = gym.make("CartPole-v1", max_episode_steps=max_steps)
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    states, total = [obs], 0.0
+    while True:
+        o = np.asarray(obs, dtype=float)[None]
+        if greedy:
+            a = int(np.argmax(policy.log_probs(o)[0]))
+        else:
+            a = int(policy._sample_fast(o, rng)[0])
+        obs, r, terminated, truncated, _ = env.step(a)
+        states.append(obs)
+        total += float(r)
+        if terminated or truncated:
+            break
+    env.close()
+    return np.array(states, dtype=float), total

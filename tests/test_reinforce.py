@@ -1,0 +1,235 @@
+"""helpers.reinforce (notebook 05): hand-coded gradients against finite differences, returns
+and baselines against hand-computed examples, Adam's update written out, the autoreset
+masking on a real vectorised CartPole, and a short fixed-seed training run that must learn."""
+
+from dataclasses import replace
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from helpers import finite_difference_gradient
+from helpers import reinforce as R
+
+
+def _batch(seed, n=7):
+    rng = np.random.default_rng(seed)
+    obs = rng.normal(size=(n, 4)) * np.array([1.0, 1.5, 0.1, 1.0])
+    actions = rng.integers(0, 2, size=n)
+    weights = rng.normal(size=n)
+    return obs, actions, weights
+
+
+@pytest.mark.parametrize("kind", ["linear", "mlp"])
+def test_gradient_matches_finite_differences(kind):
+    policy = R.make_policy(kind, np.random.default_rng(3))
+    # move away from θ = 0 (and W₂ = 0) so every block of the gradient is non-trivial
+    policy.set_params(np.random.default_rng(4).normal(size=policy.n_params) * 0.7)
+    obs, actions, weights = _batch(5)
+
+    def surrogate(theta):
+        return R.make_policy(kind, np.random.default_rng(3)).set_params(theta).objective(
+            obs, actions, weights)
+
+    exact = policy.grad(obs, actions, weights)
+    numeric = finite_difference_gradient(surrogate, policy.theta, h=1e-5)
+    assert exact.shape == (policy.n_params,)
+    assert np.all(np.abs(exact) < 1e3) and np.max(np.abs(exact)) > 1e-2
+    np.testing.assert_allclose(exact, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_mlp_has_the_expected_number_of_parameters_and_starts_uniform():
+    p = R.MLPPolicy(hidden=5, rng=np.random.default_rng(0))
+    assert p.n_params == 4 * 5 + 5 + 5 * 2 + 2
+    obs, _, _ = _batch(0)
+    np.testing.assert_allclose(np.exp(p.log_probs(obs)), 0.5)
+    np.testing.assert_allclose(np.exp(R.LinearSoftmaxPolicy().log_probs(obs)), 0.5)
+
+
+def test_linear_policy_by_hand():
+    # W = [[1,0],[0,0],[0,0],[0,0]], b = [0, 1]: logits for s = (2,0,0,0) are (2, 1)
+    p = R.LinearSoftmaxPolicy().set_params([1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    lp = p.log_probs([[2.0, 0, 0, 0]])[0]
+    np.testing.assert_allclose(lp, [-np.log1p(np.exp(-1)), -np.log1p(np.exp(1))])
+    # gradient of log π(0|s): (onehot(0) − π) ⊗ s for W, onehot − π for b
+    pi = np.exp(lp)
+    g = p.grad([[2.0, 0, 0, 0]], [0], [1.0])
+    np.testing.assert_allclose(g[:2], 2 * (np.array([1, 0]) - pi))
+    np.testing.assert_allclose(g[2:8], 0)
+    np.testing.assert_allclose(g[8:], np.array([1, 0]) - pi)
+
+
+def test_sampling_follows_the_probabilities():
+    p = R.LinearSoftmaxPolicy().set_params([0, 0, 0, 0, 0, 0, 0, 0, 0, np.log(3)])
+    obs = np.zeros((20_000, 4))
+    a = p.sample(obs, np.random.default_rng(1))
+    assert abs(a.mean() - 0.75) < 0.01  # π(1) = 3/4; 4 standard errors ≈ 0.012
+
+
+def test_reward_to_go_and_full_return_by_hand():
+    r = [1.0, 1.0, 1.0]
+    np.testing.assert_allclose(R.reward_to_go(r, 0.5), [1.75, 1.5, 1.0])
+    np.testing.assert_allclose(R.reward_to_go(r), [3, 2, 1])
+    np.testing.assert_allclose(R.full_return(r, 0.5), [1.75, 1.75, 1.75])
+    np.testing.assert_allclose(R.reward_to_go([1.0, 0.0, 2.0], 0.9), [1 + 0.81 * 2, 1.8, 2.0])
+
+
+def test_per_timestep_baseline_by_hand():
+    G = [np.array([3.0, 2.0, 1.0]), np.array([2.0, 1.0]), np.array([5.0])]
+    b = R.per_timestep_baseline(G)
+    np.testing.assert_allclose(b, [(3 + 2 + 5) / 3, (2 + 1) / 2, 1.0])
+
+
+def test_baseline_zeroes_steps_shared_by_truncated_episodes():
+    # two undiscounted episodes both cut at 4 steps: no step is better than its peer
+    cfg = R.Config(gamma=1.0, baseline=True, normalise=False)
+    eps = [R.Episode(np.zeros((4, 4)), np.zeros(4, int), np.ones(4), False, True)] * 2
+    for a in R.advantages(eps, cfg):
+        np.testing.assert_allclose(a, 0.0)
+    # lengths 3 and 5: A_t = L − mean(lengths alive at t) = ∓1 while both run, then 0
+    e3 = R.Episode(np.zeros((3, 4)), np.zeros(3, int), np.ones(3), True, False)
+    e5 = R.Episode(np.zeros((5, 4)), np.zeros(5, int), np.ones(5), True, False)
+    a3, a5 = R.advantages([e3, e5], cfg)
+    np.testing.assert_allclose(a3, [-1, -1, -1])
+    np.testing.assert_allclose(a5, [1, 1, 1, 0, 0])
+    # full return without baseline: G_0 at every step
+    a3, a5 = R.advantages([e3, e5], replace(cfg, baseline=False, reward_to_go=False))
+    np.testing.assert_allclose(a3, [3, 3, 3])
+    np.testing.assert_allclose(a5, [5] * 5)
+
+
+def test_normalise():
+    a = R.normalise([1.0, 2.0, 3.0, 6.0])
+    assert abs(a.mean()) < 1e-12 and abs(a.std() - 1) < 1e-6
+    np.testing.assert_allclose(a * np.std([1, 2, 3, 6]) + 3, [1, 2, 3, 6], atol=1e-6)
+
+
+def test_policy_gradient_is_the_gradient_of_the_surrogate():
+    rng = np.random.default_rng(0)
+    policy = R.make_policy("mlp", rng, hidden=4)
+    policy.set_params(rng.normal(size=policy.n_params))
+    eps = [R.Episode(rng.normal(size=(n, 4)), rng.integers(0, 2, n), np.ones(n), True, False)
+           for n in (3, 6, 4)]
+    cfg = R.Config(policy="mlp", hidden=4)
+    A = np.concatenate(R.advantages(eps, cfg)) / len(eps)
+    obs = np.concatenate([e.obs for e in eps])
+    acts = np.concatenate([e.actions for e in eps])
+    np.testing.assert_allclose(R.policy_gradient(policy, eps, cfg),
+                               policy.grad(obs, acts, A), rtol=1e-12)
+
+
+def test_adam_by_hand():
+    opt = R.Adam(2, lr=0.1)
+    th = opt.ascent_step(np.zeros(2), np.array([3.0, -0.01]))
+    np.testing.assert_allclose(th, [0.1, -0.1], rtol=1e-5)  # first step: lr · sign(g)
+    g2 = np.array([1.0, 1.0])
+    m = 0.9 * 0.1 * np.array([3.0, -0.01]) + 0.1 * g2
+    v = 0.999 * 0.001 * np.array([9.0, 1e-4]) + 0.001 * g2**2
+    expected = th + 0.1 * (m / (1 - 0.81)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)
+    np.testing.assert_allclose(opt.ascent_step(th, g2), expected, rtol=1e-12)
+
+
+class _Recorder:
+    """Wraps a vector env and records what step() returned."""
+
+    def __init__(self, env):
+        self.env, self.num_envs, self.log = env, env.num_envs, []
+
+    def reset(self, **kw):
+        return self.env.reset(**kw)
+
+    def step(self, actions):
+        out = self.env.step(actions)
+        self.log.append((np.array(actions), *[np.array(x) for x in out[:4]]))
+        return out
+
+    def close(self):
+        self.env.close()
+
+
+class _AlwaysRight:
+    def _sample_fast(self, obs, rng):
+        return np.ones(obs.shape[0], dtype=np.int64)
+
+
+def test_autoreset_steps_are_masked_on_a_real_vector_env():
+    env = _Recorder(R.make_cartpole_env(3))
+    assert env.env.metadata["autoreset_mode"].name == "NEXT_STEP"
+    col = R.EpisodeCollector(3, seed=7, env=env)
+    episodes = []
+    for _ in range(60):
+        episodes += col.step(_AlwaysRight(), np.random.default_rng(0))
+    assert len(episodes) >= 6
+    # gymnasium marks the step after an ending as a dummy: reward 0, not done
+    dummies = sum(int(d.sum()) for d in
+                  [np.logical_or(t, u) for (_, _, _, t, u) in env.log[:-1]])
+    assert col.dummy_steps == dummies > 0
+    rewards = np.array([r for (_, _, r, _, _) in env.log])
+    assert (rewards == 0).sum() == dummies
+    # every stored step is a real one (reward 1), every episode starts in a reset state
+    for ep in episodes:
+        assert ep.terminated and not ep.truncated
+        np.testing.assert_array_equal(ep.rewards, 1.0)
+        assert np.all(np.abs(ep.obs[0]) <= 0.05)
+        assert 5 <= ep.length <= 15  # pushing right topples the pole within ~10 steps
+    in_progress = sum(0 if done else col._k - s
+                      for s, done in zip(col._start, col.prev_done, strict=True))
+    assert col.steps == sum(ep.length for ep in episodes) + in_progress
+    assert col.steps + col.dummy_steps == 3 * 60
+
+
+def test_truncation_is_kept_apart_from_termination():
+    env = gym.make_vec("CartPole-v1", num_envs=4, vectorization_mode="vector_entry_point",
+                       max_episode_steps=6)
+    col = R.EpisodeCollector(4, seed=0, env=env)
+    eps = col.collect(R.LinearSoftmaxPolicy(), np.random.default_rng(0), 12)
+    trunc = [e for e in eps if e.truncated]
+    assert trunc, "a random policy survives 6 steps most of the time"
+    for e in eps:
+        assert e.terminated != e.truncated
+        assert e.length == 6 if e.truncated else e.length < 6 or e.terminated
+
+
+def test_short_training_run_clearly_improves():
+    cfg = replace(R.Config(), max_steps=12_000)
+    h = R.train(cfg, seed=0)
+    first, last = np.mean(h.episode_returns[:20]), np.mean(h.episode_returns[-10:])
+    assert first < 40, first              # a near-uniform policy falls within ~20 steps
+    assert last > 8 * first and last > 250, (first, last)
+    assert h.steps >= 12_000 and h.dummy_steps > 0
+    assert len(h.params) == len(h.batch_steps) + 1
+
+
+def test_history_returns_at_by_hand():
+    h = R.History(config=R.Config(), seed=0, episode_returns=[10, 20, 30],
+                  episode_end_steps=[10, 30, 60])
+    np.testing.assert_allclose(h.returns_at([5, 10, 45, 60]), [np.nan, 10, 15, 20])
+
+
+def test_policy_from_history_and_run_episode():
+    h = R.train(replace(R.Config(), max_steps=800), seed=0)
+    p0, p1 = R.policy_from(h, 0), R.policy_from(h, -1)
+    np.testing.assert_array_equal(p0.theta, h.params[0])
+    np.testing.assert_allclose(np.exp(p0.log_probs(np.ones((3, 4)))), 0.5)  # starts uniform
+    assert not np.allclose(p1.theta, p0.theta)
+    states, ret = R.run_episode(p1, seed=3, max_steps=50)
+    assert states.shape == (ret + 1, 4) and 1 <= ret <= 50
+    with pytest.raises(ValueError, match="update must lie"):
+        R.policy_from(h, len(h.params))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: R.make_policy("cnn", np.random.default_rng(0)), "linear' or 'mlp"),
+    (lambda: R.MLPPolicy(rng=0), "numpy.random.Generator"),
+    (lambda: R.LinearSoftmaxPolicy().log_probs(np.zeros((2, 3))), "shape"),
+    (lambda: R.LinearSoftmaxPolicy().grad(np.zeros((2, 4)), [0, 2], [1, 1]), "0..1"),
+    (lambda: R.reward_to_go([1, 1], gamma=1.5), "gamma"),
+    (lambda: R.reward_to_go([1, np.nan]), "NaN"),
+    (lambda: R.per_timestep_baseline([]), "at least one"),
+    (lambda: R.Adam(2, lr=-1), "positive"),
+    (lambda: R.Config(n_envs=0).validate(), "n_envs"),
+    (lambda: R.train(R.Config(stop="never")), "stop"),
+])
+def test_bad_input_is_rejected_with_a_clear_message(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
