@@ -51,3 +51,13 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci/run").read_text()
     assert "make test" in readme and "make lab" in readme
     assert [ln for ln in ci.splitlines() if ln.strip().startswith("make")] == ["make test"]
+
+
+def test_lab_command_is_local_and_authenticated():
+    make = (ROOT / "Makefile").read_text()
+    lab = make.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "--ServerApp.ip=127.0.0.1" in lab
+    assert "notebooks/00_start_here.ipynb" in lab
+    for forbidden in ("token=''", 'token=""', "IdentityProvider.token=", "password=''",
+                      "disable_check_xsrf", "--ip=0.0.0.0"):
+        assert forbidden not in make, f"the lab command must keep Jupyter's authentication: {forbidden}"

@@ -70,6 +70,10 @@ class Explorer:
             control.observe(self._on_change, names="value")
         self.view = layout
         self.refresh()
+        # Lay the figure out once, with real data, then freeze it: re-running constrained
+        # layout on every redraw doubles the cost of a slider change (benchmarks/widgets.py).
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
 
     def _on_change(self, change=None):
         if not self._holding:

@@ -72,10 +72,6 @@ class ReturnTweaker(Explorer):
         self.ax_p.set_ylim(0, 1)
         self.ax_log.legend(loc="lower left", ncol=2)
 
-        # lay the figure out once, then freeze it: re-running constrained layout on every
-        # redraw doubles the cost of a slider change (benchmarks/widgets.py)
-        self.fig.canvas.draw()
-        self.fig.set_layout_engine("none")
 
         # n_steps is not in this list: its own handler redraws once, after moving Play's end
         controls = [self.n_actions, *self.returns, self.eta, self.baseline, self.mode, self.play]

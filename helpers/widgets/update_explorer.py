@@ -67,10 +67,6 @@ class UpdateExplorer(Explorer):
         self.ax_p.legend(loc="upper left")
         self.ax_log.legend(loc="best")
 
-        # lay the figure out once, then freeze it: re-running constrained layout on every
-        # redraw doubles the cost of a slider change (benchmarks/widgets.py)
-        self.fig.canvas.draw()
-        self.fig.set_layout_engine("none")
 
         controls = [self.G, self.a, self.eta, self.alpha, self.beta, self.policy]
         layout = W.VBox([self.policy, W.HBox([self.G, self.a, self.eta]),
