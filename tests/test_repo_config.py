@@ -60,4 +60,4 @@ def test_lab_command_is_local_and_authenticated():
     assert "notebooks/00_start_here.ipynb" in lab
     for forbidden in ("token=''", 'token=""', "IdentityProvider.token=", "password=''",
                       "disable_check_xsrf", "--ip=0.0.0.0"):
-        assert forbidden not in make, f"the lab command must keep Jupyter's authentication: {forbidden}"
+        assert forbidden not in make, f"the lab command must keep Jupyter's auth: {forbidden}"
