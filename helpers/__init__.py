@@ -10,12 +10,19 @@ Modules, and the notebook that introduces each:
 ``distributions``      01 -- Bernoulli, categorical (softmax) and Gaussian policies
 ``estimators``         01 -- score-function, finite-difference, pathwise estimators
 ``checks``             01 -- exercise checks ("correct", "keep working", hints)
-``plotting``           00 -- one-call plotting style
-``widgets``            01 onward -- interactive explorers (one module per notebook)
+``plotting``           01 -- one-call plotting style (set_style)
+``log_trick``          01 -- the coin and the Gaussian throw, with exact answers
+``environment``        00 -- installed versions against the pins
+``worked_example``     02 -- exp(α+βa), its softmax-normalised version, linear-Gaussian policy
+``bandit``             03 -- one softmax update, first-order change, baselines
+``mdp``                04 -- tabular MDPs: exact U and ∇U, Monte Carlo ĝ, surrogate loss
+``reinforce``          05 -- numpy REINFORCE on gymnasium's vectorised CartPole
+``widgets``            00 onward -- interactive explorers (one module per notebook)
 =====================  ==========================================================
 
-Heavier modules added by later notebooks (MDPs, REINFORCE on CartPole) are imported
-lazily: ``from helpers import mdp`` loads only that module.
+Only the core names above are imported with the package; every other module is loaded on
+first use (``from helpers import mdp`` loads only that module, and CartPole's gymnasium is
+imported only by notebook 05).
 """
 
 import importlib

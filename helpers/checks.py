@@ -18,7 +18,7 @@ import numpy as np
 
 @dataclass
 class CheckResult:
-    """The outcome of :func:`check`: ``status`` is "correct", "keep working" or "missing"."""
+    """The outcome of :func:`check`: "correct", "keep working" or "missing". Notebook 01."""
 
     status: str
     message: str

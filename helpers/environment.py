@@ -22,7 +22,7 @@ def _normalise(name: str) -> str:
 
 
 def read_pins(path: str | Path | None = None) -> dict[str, str]:
-    """Exact pins ``name==version`` from requirements.txt (empty dict if it is not there)."""
+    """Exact pins ``name==version`` from requirements.txt (empty if absent). Notebook 00."""
     path = Path(path) if path else Path(__file__).resolve().parents[1] / "requirements.txt"
     if not path.exists():
         return {}

@@ -44,7 +44,7 @@ def score_function_estimates(f_values, scores) -> np.ndarray:
 
 
 def finite_difference_points(theta, h: float = 1e-4) -> np.ndarray:
-    """The 2·P parameter vectors θ ± h·e_i at which central differences evaluate U."""
+    """The 2·P parameter vectors θ ± h·e_i where central differences evaluate U. Notebook 01."""
     th = np.atleast_1d(as_float_array("theta", theta))
     if th.ndim != 1:
         raise ValueError(f"theta must be a number or a 1-D array; got shape {th.shape}.")

@@ -1,4 +1,4 @@
-"""One-call plotting style for every notebook (introduced in notebook 00).
+"""One-call plotting style for every notebook (introduced in notebook 01).
 
 ``set_style()`` is the only place the course changes matplotlib's settings, and a notebook
 calls it visibly in its setup cell: importing ``helpers`` changes nothing.
@@ -34,7 +34,7 @@ _CYCLE = [COLORS[k] for k in ("blue", "orange", "green", "red", "purple", "sky",
 
 
 def set_style(figsize=(6.4, 3.6), dpi: int = 100) -> None:
-    """Apply the course's matplotlib style: sizes, grid, fonts, colour-blind-safe cycle."""
+    """Apply the course's matplotlib style (sizes, grid, colour-blind-safe cycle). Notebook 01."""
     import matplotlib as mpl
 
     mpl.rcParams.update(

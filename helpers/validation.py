@@ -17,7 +17,8 @@ def as_float_array(name: str, value, *, ndim: int | None = None, shape=None) -> 
     """Return ``value`` as a float array after checking it is finite (and its shape).
 
     ``shape`` may contain ``None`` for "any length" in that axis.
-    """
+
+    Used from notebook 01 on."""
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -40,7 +41,10 @@ def as_float_array(name: str, value, *, ndim: int | None = None, shape=None) -> 
 
 
 def as_finite_scalar(name: str, value) -> float:
-    """Return ``value`` as a finite Python float, or raise ``ValueError``."""
+    """Return ``value`` as a finite Python float, or raise ``ValueError``.
+
+    Used from notebook 01 on.
+    """
     arr = as_float_array(name, value)
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a single number; got an array of shape {arr.shape}.")
@@ -48,7 +52,10 @@ def as_finite_scalar(name: str, value) -> float:
 
 
 def check_positive(name: str, value) -> np.ndarray:
-    """Finite and strictly positive (a standard deviation, a step size, ...)."""
+    """Finite and strictly positive (a standard deviation, a step size, ...).
+
+    Used from notebook 01 on.
+    """
     arr = as_float_array(name, value)
     if np.any(arr <= 0):
         raise ValueError(f"{name} must be positive; got {value!r}.")
@@ -56,7 +63,10 @@ def check_positive(name: str, value) -> np.ndarray:
 
 
 def check_count(name: str, value, *, minimum: int = 1) -> int:
-    """A whole number of at least ``minimum`` (samples, episodes, steps)."""
+    """A whole number of at least ``minimum`` (samples, episodes, steps).
+
+    Used from notebook 01 on.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} must be a whole number; got {value!r}.")
     if value < minimum:
@@ -65,7 +75,7 @@ def check_count(name: str, value, *, minimum: int = 1) -> int:
 
 
 def check_probabilities(name: str, probs, *, axis: int = -1, atol: float = 1e-8) -> np.ndarray:
-    """Non-negative, finite, and summing to one along ``axis``."""
+    """Non-negative, finite, and summing to one along ``axis``. Used from notebook 01 on."""
     arr = as_float_array(name, probs)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be an array of probabilities, not a single number.")
@@ -83,7 +93,9 @@ def check_probabilities(name: str, probs, *, axis: int = -1, atol: float = 1e-8)
 
 
 def check_rng(rng) -> np.random.Generator:
-    """A ``numpy.random.Generator``: the course passes its seeded ``rng`` explicitly."""
+    """A ``numpy.random.Generator``: the course passes its seeded ``rng`` explicitly.
+
+    Used from notebook 01 on."""
     if not isinstance(rng, np.random.Generator):
         raise ValueError(
             "rng must be a numpy.random.Generator, e.g. rng = np.random.default_rng(0); "

@@ -20,7 +20,10 @@ import numpy as np
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, figsize=None, **kwargs):
-    """Create a figure without displaying it yet (the explorer places it in its layout)."""
+    """Create a figure without displaying it yet (the explorer places it in its layout).
+
+    Introduced with the first explorer, in notebook 00.
+    """
     kwargs.setdefault("layout", "constrained")
     with plt.ioff():
         fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
@@ -33,12 +36,18 @@ def new_figure(nrows: int = 1, ncols: int = 1, figsize=None, **kwargs):
 
 
 def is_interactive_canvas(fig) -> bool:
-    """True when the canvas is itself a widget (``%matplotlib widget``, i.e. ipympl)."""
+    """True when the canvas is itself a widget (``%matplotlib widget``, i.e. ipympl).
+
+    Introduced with the first explorer, in notebook 00.
+    """
     return isinstance(fig.canvas, W.DOMWidget)
 
 
 def figure_view(fig) -> W.Widget:
-    """The widget that shows ``fig``: the ipympl canvas, or an Output holding a static image."""
+    """The widget that shows ``fig``: the ipympl canvas, or an Output holding a static image.
+
+    Introduced with the first explorer, in notebook 00.
+    """
     if is_interactive_canvas(fig):
         return fig.canvas
     out = W.Output()
@@ -53,6 +62,8 @@ class Explorer:
     """Base class: subclasses build ``self.fig`` and controls, then implement ``update()``.
 
     Call :meth:`_finish` at the end of ``__init__`` with the controls to watch and the layout.
+
+    Introduced with the first explorer, in notebook 00.
     """
 
     #: how the message box looks
