@@ -233,3 +233,17 @@ def test_policy_from_history_and_run_episode():
 def test_bad_input_is_rejected_with_a_clear_message(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_full_return_with_baseline_is_gamma_t_times_reward_to_go_on_cartpole():
+    # every reward is +1, so the rewards before t are the same for every episode alive at t
+    # and the per-timestep baseline removes them: A_full_t = γ^t · A_rtg_t exactly
+    rng = np.random.default_rng(2)
+    eps = [R.Episode(np.zeros((n, 4)), np.zeros(n, int), np.ones(n), True, False)
+           for n in rng.integers(5, 40, size=6)]
+    cfg = R.Config(gamma=0.9, normalise=False)
+    rtg = R.advantages(eps, cfg)
+    full = R.advantages(eps, replace(cfg, reward_to_go=False))
+    for a, b in zip(rtg, full, strict=True):
+        np.testing.assert_allclose(b, 0.9 ** np.arange(a.size) * a, atol=1e-12)
+    assert max(np.abs(a).max() for a in rtg) > 0.5
