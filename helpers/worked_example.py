@@ -4,7 +4,7 @@ Three small policies, each with its log-probability, its score (the gradient of 
 log-probability with respect to the parameters) and the one-step policy-gradient update
 θ′ = θ + η·G·∇θ log π(a):
 
-* the **unnormalised** "policy" π(a; α, β) = exp(α + βa) from a widely read answer. Its
+* the **unnormalised** "policy" π(a; α, β) = exp(α + βa) from an AI Stack Exchange answer. Its
   scores are ∂α log π = 1 and ∂β log π = a. It is *not* a probability distribution: its
   values do not sum to one, the same update raises α forever when G > 0, and the expected
   score is not zero;
@@ -88,8 +88,8 @@ def exp_policy_score(alpha, beta, a) -> np.ndarray:
 def exp_policy_update(alpha, beta, a, G, eta) -> tuple[float, float]:
     """One policy-gradient step for π = exp(α + βa): α′ = α + η·G·1, β′ = β + η·G·a.
 
-    (The widely read answer writes the β-update with ∇α instead of ∇β; the correct factor
-    is ∂β log π = a.) Returns ``(alpha_new, beta_new)``. Introduced in notebook 02.
+    (Writing the β-update with ∇α instead of ∇β is an easy slip; the correct factor is
+    ∂β log π = a.) Returns ``(alpha_new, beta_new)``. Introduced in notebook 02.
     """
     alpha = as_finite_scalar("alpha", alpha)
     beta = as_finite_scalar("beta", beta)

@@ -151,3 +151,24 @@ def test_run_updates_survives_huge_steps():
 def test_bad_input_raises_clear_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sign_of_the_change_is_the_sign_of_R_exactly_even_for_big_steps(seed):
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(size=4) * 2
+    for a in range(4):
+        for R in (-7.0, -0.3, 0.3, 7.0):
+            change = bandit.exact_log_prob_change(theta, a, R, eta=1.5)[a]
+            assert np.sign(change) == np.sign(R)
+
+
+def test_variance_minimising_constant_baseline_beats_the_mean_return():
+    p = bandit.probs(THETA)
+    norms = np.array([bandit.score(THETA, a) @ bandit.score(THETA, a) for a in range(3)])
+    b_star = (p * RETURNS * norms).sum() / (p * norms).sum()
+    grid = np.linspace(-2, 6, 801)
+    variances = [bandit.update_variance(THETA, RETURNS - b) for b in grid]
+    assert abs(grid[int(np.argmin(variances))] - b_star) <= 0.006
+    assert bandit.update_variance(THETA, RETURNS - b_star) <= bandit.update_variance(
+        THETA, RETURNS, baseline="mean")

@@ -199,3 +199,23 @@ def test_tweaker_all_negative_expected_favours_least_bad(tweaker):
 def test_tweaker_rejects_bad_construction():
     with pytest.raises(ValueError, match="2 to 6"):
         ReturnTweaker(returns=(1.0,))
+
+
+def test_update_explorer_unnormalised_change_and_axis_label(explorer):
+    with explorer.hold():
+        explorer.G.value, explorer.a.value, explorer.eta.value = 1.0, 1.0, 0.2
+    r = explorer.compute()
+    acts = explorer.actions
+    assert np.allclose(r["log_after"] - r["log_before"], 0.2 * (1 + acts))  # a = -2 shrinks
+    assert "not normalised" in explorer.ax_p.get_ylabel()
+    explorer.policy.value = "softmax"
+    assert explorer.ax_p.get_ylabel() == "π(a)"
+
+
+def test_tweaker_positive_returns_readout_does_not_overclaim(tweaker):
+    with tweaker.hold():
+        for k, r in enumerate((1.0, 2.0, 3.0)):
+            tweaker.returns[k].value = r
+        tweaker.mode.value = "sampled"
+    assert "every sampled action is pushed up" in tweaker.readout.value
+    assert "better ones more" not in tweaker.readout.value

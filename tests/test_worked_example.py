@@ -217,3 +217,21 @@ def test_gaussian_samples_average_to_gradient_and_variance_matches_formula():
 def test_bad_input_raises_clear_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_unnormalised_average_update_under_sampling_is_grad_log_Z():
+    # drawing actions from π/Z, the mean score is ∇Z/Z = (1, E_{π/Z}[a])
+    alpha, beta = 0.4, -0.7
+    Z = we.exp_policy_total(alpha, beta, ACTIONS)
+    p = we.softmax_policy_probs(alpha, beta, ACTIONS)
+    mean_score = p @ we.exp_policy_score(alpha, beta, ACTIONS)
+    assert np.allclose(mean_score, we.exp_policy_expected_score(alpha, beta, ACTIONS) / Z)
+    assert np.allclose(mean_score, [1.0, p @ ACTIONS])
+
+
+def test_gaussian_update_moves_the_mean_by_the_predicted_amount():
+    pol = we.LinearGaussianPolicy(w=[0.5, -1.0], b=0.2, sigma=0.7)
+    s, a, G, eta = np.array([1.5, 0.3]), 0.4, -1.3, 0.05
+    mu = pol.mean(s)
+    moved = pol.update(s, a, G, eta).mean(s) - mu
+    assert np.isclose(moved, eta * G * (a - mu) * (s @ s + 1) / 0.7**2)

@@ -168,8 +168,8 @@ class ReturnTweaker(Explorer):
             parts.append("all returns negative: every sampled action is pushed down, yet the "
                          "least bad one still gains on average")
         elif np.all(r > 0) and self.mode.value == "sampled":
-            parts.append("all returns positive: every sampled action is pushed up, the better "
-                         "ones more")
+            parts.append("all returns positive: every sampled action is pushed up, yet on average "
+                         "the better ones gain")
         if traj.min() < LOG_FLOOR:
             parts.append(f"log π below {LOG_FLOOR:g} is drawn at the chart's edge")
         return " · ".join(parts)

@@ -1,7 +1,7 @@
 """The update explorer of notebook 02: one policy-gradient step on π(a; α, β) ∝ exp(α + βa).
 
 Sliders choose the return G_t, the taken action a_t, the step size η and the parameters
-α and β; a toggle switches between the unnormalised exp(α + βa) of the widely read answer
+α and β; a toggle switches between the unnormalised exp(α + βa) of the Stack Exchange answer
 and the softmax-normalised policy over the same finite action set. The left panel shows
 π(a) before and after one update, the right panel log π(a), and a readout gives α′, β′ and
 what the values of π add up to. Introduced in notebook 02.
@@ -105,7 +105,9 @@ class UpdateExplorer(Explorer):
         k = r["k"]
         self.taken.set_x(k - 0.5)
         top = max(r["before"].max(), r["after"].max())
-        self.ax_p.set_ylim(0, 1.15 * top if self.policy.value == "unnormalised" else 1.0)
+        unnormalised = self.policy.value == "unnormalised"
+        self.ax_p.set_ylim(0, 1.15 * top if unnormalised else 1.0)
+        self.ax_p.set_ylabel("exp(α + βa), not normalised" if unnormalised else "π(a)")
         lo = min(r["log_before"].min(), r["log_after"].min())
         hi = max(r["log_before"].max(), r["log_after"].max())
         pad = 0.1 * (hi - lo) + 0.1
