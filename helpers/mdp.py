@@ -638,7 +638,7 @@ def return_moments(mdp, policy, theta):
 
 
 
-def episodes_needed(mdp, policy, theta, rel_error: float = 0.1, h: float = 0.1) -> dict:
+def episodes_needed(mdp, policy, theta, rel_error: float = 0.1, h=0.1) -> dict:
     """Episodes each estimator needs for E‖estimate − ∇U‖² = (rel_error·‖∇U‖)², exactly.
 
     * ``"score_function"``: m = tr Cov[g(τ)] / target, all parameters from the same m
@@ -646,11 +646,17 @@ def episodes_needed(mdp, policy, theta, rel_error: float = 0.1, h: float = 0.1) 
     * ``"finite_differences"``: central differences of U estimated by n episodes at each
       of the 2K points θ ± h e_i: MSE = ‖bias‖² + Σ_i (Var_{+i} R + Var_{−i} R)/(4 h² n),
       so it needs 2K·n episodes (``inf`` when the bias alone exceeds the target).
+    * ``"h"``: the step used. ``h`` may be one positive number or a sequence of candidate
+      steps; with several, finite differences get the cheapest one (a fair comparison: a
+      small h amplifies the noise by 1/(2h), a large h adds bias).
 
     Variances and the bias come from enumeration. Introduced in notebook 04.
     """
     rel_error = float(check_positive("rel_error", rel_error))
-    h = float(check_positive("h (the finite-difference step)", h))
+    steps = np.atleast_1d(as_float_array("h (the finite-difference step)", h))
+    if steps.ndim != 1 or steps.size < 1 or np.any(steps <= 0):
+        raise ValueError(f"h must be a positive number or a sequence of positive numbers; "
+                         f"got {h!r}.")
     theta = policy.check_theta(theta)
     grad = exact_gradient(mdp, policy, theta)
     target = (rel_error * np.linalg.norm(grad)) ** 2
@@ -658,15 +664,22 @@ def episodes_needed(mdp, policy, theta, rel_error: float = 0.1, h: float = 0.1) 
         raise ValueError("∇U is zero at this θ, so a relative accuracy is undefined.")
     m_sf = estimator_mean_squared_error(mdp, policy, theta) / target
     K = policy.n_params
-    fd_exact, var_sum = np.zeros(K), 0.0
-    for i, e in enumerate(np.eye(K)):
-        (u_plus, v_plus), (u_minus, v_minus) = (return_moments(mdp, policy, theta + h * e),
-                                                return_moments(mdp, policy, theta - h * e))
-        fd_exact[i] = (u_plus - u_minus) / (2 * h)
-        var_sum += (v_plus + v_minus) / (4 * h**2)
-    room = target - np.sum((fd_exact - grad) ** 2)
-    n = var_sum / room if room > 0 else np.inf
-    return {"score_function": float(m_sf), "finite_differences": float(2 * K * n)}
+    best_n, best_h = np.inf, float(steps[0])
+    for step in steps:
+        fd_exact, var_sum = np.zeros(K), 0.0
+        for i, e in enumerate(np.eye(K)):
+            (u_plus, v_plus), (u_minus, v_minus) = (
+                return_moments(mdp, policy, theta + step * e),
+                return_moments(mdp, policy, theta - step * e))
+            fd_exact[i] = (u_plus - u_minus) / (2 * step)
+            var_sum += (v_plus + v_minus) / (4 * step**2)
+        room = target - np.sum((fd_exact - grad) ** 2)
+        n = var_sum / room if room > 0 else np.inf
+        if n < best_n:
+            best_n, best_h = n, float(step)
+    return {"score_function": float(m_sf), "finite_differences": float(2 * K * best_n),
+            "h": best_h}
+
 
 # --------------------------------------------------------------------------------------
 # The running example of notebook 04

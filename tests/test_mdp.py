@@ -397,3 +397,19 @@ def test_episodes_needed_formulas_against_simulation():
         M.estimator_mean_squared_error(mdp, pol, theta) / target, rel=1e-12)
     with pytest.raises(ValueError, match="rel_error must be positive"):
         M.episodes_needed(mdp, pol, theta, rel_error=0)
+
+
+def test_episodes_needed_picks_the_cheapest_step():
+    """With several candidate steps, finite differences get the cheapest (a fair comparison)."""
+    mdp, pol = M.example_mdp()
+    steps = [0.1, 0.5, 1.0]
+    single = {h: M.episodes_needed(mdp, pol, np.zeros(2), h=h) for h in steps}
+    best = M.episodes_needed(mdp, pol, np.zeros(2), h=steps)
+    cheapest = min(steps, key=lambda h: single[h]["finite_differences"])
+    assert best["h"] == cheapest and single[0.1]["h"] == 0.1
+    assert best["finite_differences"] == pytest.approx(single[cheapest]["finite_differences"])
+    assert best["score_function"] == pytest.approx(single[0.1]["score_function"])
+    assert single[0.1]["finite_differences"] > 10 * best["finite_differences"]
+    for bad in (0.0, [0.1, -0.2], [[0.1]], []):
+        with pytest.raises(ValueError, match="h"):
+            M.episodes_needed(mdp, pol, np.zeros(2), h=bad)

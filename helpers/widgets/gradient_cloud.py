@@ -13,7 +13,7 @@ import ipywidgets as W
 import numpy as np
 
 from helpers import mdp as M
-from helpers.plotting import COLORS, ROLE
+from helpers.plotting import ROLE
 from helpers.validation import as_float_array, check_count, check_positive
 from helpers.widgets.common import Explorer, figure_view, new_figure
 
@@ -59,9 +59,12 @@ class GradientCloudExplorer(Explorer):
         U = np.array([[M.exact_performance(mdp, policy, [a, b]) for a in axis] for b in axis])
         cs = ax.contourf(axis, axis, U, levels=20, cmap="viridis", alpha=0.85)
         self.fig.colorbar(cs, ax=ax, label="exact U(θ)")
-        self.cloud = ax.scatter([], [], s=14, color=COLORS["orange"], edgecolor="none",
-                                alpha=0.8, label="θ + α ĝ (each ĝ from m trajectories)")
-        self.cloud_mean, = ax.plot([], [], "X", color=COLORS["red"], ms=9, mec="white",
+        # the estimates share the course's score-function colour (orange means finite
+        # differences in notebooks 01 and 04); a white edge keeps them visible on viridis
+        self.cloud = ax.scatter([], [], s=18, color=ROLE["score_function"], edgecolor="white",
+                                linewidth=0.5, alpha=0.9,
+                                label="θ + α ĝ (each ĝ from m trajectories)")
+        self.cloud_mean, = ax.plot([], [], "X", color=ROLE["reference"], ms=9, mec="white",
                                    label="mean of the cloud")
         self.arrow = ax.quiver([theta[0]], [theta[1]], [0.0], [0.0], angles="xy",
                                scale_units="xy", scale=1, color=ROLE["exact"], width=0.008,
