@@ -630,7 +630,7 @@ def estimator_mean_squared_error(mdp, policy, theta, m: int = 1, *,
 
 
 def return_moments(mdp, policy, theta):
-    """(E[R(τ)], Var[R(τ)]) by enumeration: what estimating U from rollouts costs. NB 04."""
+    """(E[R(τ)], Var[R(τ)]) by enumeration: what estimating U from rollouts costs. Notebook 04."""
     batch, p = enumerate_trajectories(mdp, policy, theta)
     R = batch.returns(mdp.gamma)
     mean = float(p @ R)

@@ -138,7 +138,7 @@ def run_unnormalised_updates(alpha, beta, actions, returns, eta, n_steps, rng) -
 
 # -- the softmax-normalised version over a finite action set ------------------------------
 def softmax_policy_log_probs(alpha, beta, actions) -> np.ndarray:
-    """log π(a_k) = α + βa_k − log Σ_j exp(α + βa_j) for every action (α cancels). Nb 02."""
+    """log π(a_k) = α + βa_k − log Σ_j exp(α + βa_j) for every action (α cancels). Notebook 02."""
     alpha = as_finite_scalar("alpha", alpha)
     beta = as_finite_scalar("beta", beta)
     return log_softmax(alpha + beta * _actions(actions))
