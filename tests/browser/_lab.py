@@ -49,7 +49,7 @@ CHROMIUM_ARGS = [
 ]
 
 #: User settings for the throw-away lab: no news or update pop-ups, every cell kept in the
-#: DOM (no virtual scrolling), no autosave of the temp copy.
+#: DOM (no virtual scrolling), no autosave of the temp copy, scrolling slides.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
@@ -57,6 +57,9 @@ LAB_SETTINGS = {
     },
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    # long slides (code, figure and prose) scroll instead of being cut off: the README tells
+    # instructors to set the same in Settings > Settings Editor > RISE
+    "jupyterlab-rise/plugin.jupyterlab-settings": {"scroll": True},
 }
 
 
@@ -317,8 +320,8 @@ def problems(state: dict) -> list[str]:
 
 # -- slider-to-picture timing -------------------------------------------------------------------
 
-#: Installed in the page: remembers the figure's pixels, then on the next keydown starts a
-#: clock and polls every animation frame until the pixels differ.
+#: Installed in the page: remembers the figure's pixels, then on the next key press or pointer
+#: press starts a clock and polls every animation frame until the pixels differ.
 PROBE_JS = r"""
 (canvas) => {
   const hash = () => {
@@ -331,17 +334,29 @@ PROBE_JS = r"""
   const before = hash();
   const probe = {before, ms: null, t0: null};
   window.__pgProbe = probe;
-  document.addEventListener('keydown', () => {
+  const start = () => {
+    if (probe.t0 !== null) return;
     probe.t0 = performance.now();
     const poll = () => {
       if (hash() !== before) { probe.ms = performance.now() - probe.t0; return; }
       if (performance.now() - probe.t0 < 10000) requestAnimationFrame(poll);
     };
     requestAnimationFrame(poll);
-  }, {capture: true, once: true});
+  };
+  document.addEventListener('keydown', start, {capture: true, once: true});
+  document.addEventListener('pointerdown', start, {capture: true, once: true});
   return before;
 }
 """
+
+
+def wait_picture_change(page, timeout_s: float = 10) -> float | None:
+    """After PROBE_JS and an input: ms until the canvas changed, or None."""
+    try:
+        page.wait_for_function("() => window.__pgProbe.ms !== null", timeout=timeout_s * 1000)
+    except Exception:  # playwright's TimeoutError: the picture did not change
+        return None
+    return page.evaluate("() => window.__pgProbe.ms")
 
 
 def press_and_time(page, handle, canvas, timeout_s: float = 10) -> float | None:
@@ -352,11 +367,7 @@ def press_and_time(page, handle, canvas, timeout_s: float = 10) -> float | None:
     handle.focus()
     canvas.evaluate(PROBE_JS)
     page.keyboard.press(key)
-    try:
-        page.wait_for_function("() => window.__pgProbe.ms !== null", timeout=timeout_s * 1000)
-    except Exception:  # playwright TimeoutError: the picture did not change
-        return None
-    return page.evaluate("() => window.__pgProbe.ms")
+    return wait_picture_change(page, timeout_s)
 
 
 def wait_kernel_idle(page, timeout_ms: int = 30_000):
