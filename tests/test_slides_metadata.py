@@ -22,6 +22,19 @@ def first_line(cell):
     return text.lstrip().split("\n", 1)[0]
 
 
+def heading_lines(cell):
+    """(line number, line) of every `#`, `##` or `###` heading outside fenced code."""
+    src = cell["source"]
+    text = "".join(src) if isinstance(src, list) else src
+    fenced, out = False, []
+    for n, line in enumerate(text.lstrip().splitlines()):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and line.startswith(("# ", "## ", "### ")):
+            out.append((n, line))
+    return out
+
+
 def slide_type(cell):
     return cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
 
@@ -47,3 +60,11 @@ class TestSlides:
             if want and slide_type(c) != want:
                 wrong.append(f"cell {i} {head[:40]!r}: {slide_type(c)!r}, expected {want!r}")
         assert not wrong, "\n".join(wrong)
+
+    def test_sections_start_their_cell(self, path):
+        """A slide starts at a cell: a `## ` or `### ` heading in the middle of a cell is shown
+        on the previous slide, under the previous section's content."""
+        buried = [f"cell {i}: {line[:50]!r} is line {n + 1}; split the cell before it"
+                  for i, c in enumerate(cells(path)) if c["cell_type"] == "markdown"
+                  for n, line in heading_lines(c) if n > 0]
+        assert not buried, "\n".join(buried)
