@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -27,6 +28,16 @@ SLIDER_GOAL_MS = 100
 
 def notebook_ids(path: Path) -> str:
     return path.stem
+
+
+#: inline or display TeX in a markdown cell: $x$, $$x$$, \(x\), \[x\]
+MATH_RE = re.compile(r"\$[^$\s][^$]*\$|\\\(|\\\[")
+
+
+def markdown_has_math(path: Path) -> bool:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return any(c["cell_type"] == "markdown" and MATH_RE.search("".join(c["source"]))
+               for c in cells)
 
 
 def has_widgets(path: Path) -> bool:
@@ -232,7 +243,9 @@ STATE_JS = r"""
              text: el.innerText.slice(0, 2000)}));
     cells.push({index, count: cell.model.executionCount, outputs, rendered});
   });
-  return {status: kernel ? kernel.status : 'none', cells};
+  return {status: kernel ? kernel.status : 'none', cells,
+          math: nb.node.querySelectorAll('.jp-RenderedMarkdown mjx-container').length,
+          mathErrors: nb.node.querySelectorAll('mjx-merror').length};
 }
 """
 
@@ -295,8 +308,6 @@ def _n_widget_outputs(cell) -> int:
 def problems(state: dict) -> list[str]:
     """Everything a learner should never see: errors, tracebacks, widgets that failed to load
     or were shown as plain text."""
-    import re
-
     found = []
     for cell in state["cells"]:
         where = f"cell {cell['index']}"

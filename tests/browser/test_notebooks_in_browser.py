@@ -11,7 +11,15 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from _lab import NOTEBOOKS, has_widgets, notebook_ids, press_and_time, problems, wait_kernel_idle
+from _lab import (
+    NOTEBOOKS,
+    has_widgets,
+    markdown_has_math,
+    notebook_ids,
+    press_and_time,
+    problems,
+    wait_kernel_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +41,11 @@ def test_run_all_shows_no_errors_and_live_widgets(path, context, executed, repor
     report.append(f"{path.stem}: Run All took {state['seconds']:.1f} s in the browser")
     assert not problems(state), "\n".join(problems(state))
     assert all(c["count"] is not None for c in state["cells"]), "some cells did not run"
+    # JupyterLab 4 typesets with its own MathJax 3; jupyterlab-rise also pulls in the JupyterLab 3
+    # @jupyterlab/mathjax3-extension, which `jupyter labextension list` flags as incompatible.
+    if markdown_has_math(path):
+        assert state["math"] > 0, "the notebook has TeX but JupyterLab shows no MathJax output"
+    assert state["mathErrors"] == 0, f"{state['mathErrors']} TeX error(s) in the notebook"
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if has_widgets(p)], ids=notebook_ids)

@@ -9,7 +9,6 @@ Math must render in the slides too (MathJax output, no TeX errors).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 
@@ -19,6 +18,7 @@ from _lab import (
     PROBE_JS,
     WIDGET_TEXT_RE,
     has_widgets,
+    markdown_has_math,
     notebook_ids,
     wait_picture_change,
 )
@@ -36,16 +36,6 @@ RISE_STATE_JS = r"""
   })),
 })
 """
-
-#: inline or display TeX in a markdown cell: $x$, $$x$$, \(x\), \[x\]
-MATH_RE = re.compile(r"\$[^$\s][^$]*\$|\\\(|\\\[")
-
-
-def markdown_has_math(path) -> bool:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return any(c["cell_type"] == "markdown" and MATH_RE.search("".join(c["source"]))
-               for c in cells)
-
 
 def n_widget_outputs(state) -> int:
     return sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
