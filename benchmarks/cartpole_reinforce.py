@@ -5,7 +5,9 @@ Trains with the notebook's default settings (``helpers.reinforce.Config()``) on 
 then 100 episodes more, still training, to show that a solved policy stays solved.
 
 Steps are real environment steps (gymnasium's autoreset dummy steps are excluded); wall
-time starts once the vectorised environment is built and stops when the run is solved.
+time starts once the vectorised environment is built and stops when the run is solved; the
+process's CPU time over the same span is printed too, since wall time is noisy on a shared
+machine (the load average is printed before and after).
 
     python benchmarks/cartpole_reinforce.py --seeds 10
 """
@@ -13,6 +15,7 @@ time starts once the vectorised environment is built and stops when the run is s
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 from dataclasses import replace
 
@@ -29,6 +32,7 @@ def main(argv=None) -> int:
         parser.error("--seeds and --max-steps must be at least 1")
     config = replace(Config(), stop="after_solved", max_steps=args.max_steps)
     print(f"config: {config}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     solved = []
     for seed in range(args.seeds):
         env = make_cartpole_env(config.n_envs)          # built before the clock starts
@@ -38,8 +42,9 @@ def main(argv=None) -> int:
         if h.solved:
             solved.append(h)
             print(f"seed {seed}: solved at steps={h.solved_steps} episodes={h.solved_episode} "
-                  f"wall_s={h.solved_wall_s:.3f}  mean return of the {after.size} episodes "
-                  f"after solving={after.mean():.1f}  (autoreset steps masked: {h.dummy_steps})")
+                  f"wall_s={h.solved_wall_s:.3f} cpu_s={h.solved_cpu_s:.3f}  mean return of the "
+                  f"{after.size} episodes after solving={after.mean():.1f}  "
+                  f"(autoreset steps masked: {h.dummy_steps})")
         else:
             last = h.episode_returns[-100:]
             print(f"seed {seed}: NOT solved within {h.steps} steps "
@@ -51,6 +56,9 @@ def main(argv=None) -> int:
     steps = med([h.solved_steps for h in solved])
     episodes = med([h.solved_episode for h in solved])
     wall = med([h.solved_wall_s for h in solved])
+    cpu = med([h.solved_cpu_s for h in solved])
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f"; median CPU time to solve: {cpu:.3f} s")
     print(f"solved {len(solved)}/{args.seeds} median_steps={steps:g} "
           f"median_episodes={episodes:g} median_wall_s={wall:.3f}")
     return 0

@@ -86,10 +86,12 @@ class _SoftmaxPolicy:
         return self._sample_fast(self._check_obs(obs), rng)
 
     def _sample_fast(self, obs, rng):
-        logits = self._forward(obs)[0]
-        p = np.exp(log_softmax(logits, axis=1))
-        u = rng.random(obs.shape[0])
-        return (np.cumsum(p, axis=1)[:, :-1] < u[:, None]).sum(axis=1)
+        # inverse-CDF sampling on unnormalised weights e^(z − max z): the same draw as with
+        # π itself, without validating or normalising (this runs once per vector step)
+        z = self._forward(obs)[0]
+        c = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
+        u = rng.random(obs.shape[0]) * c[:, -1]
+        return (c[:, :-1] < u[:, None]).sum(axis=1)
 
     def objective(self, obs, actions, weights) -> float:
         """L(θ) = Σ_i w_i log π_θ(a_i | s_i), the surrogate whose gradient REINFORCE follows."""
@@ -302,16 +304,22 @@ def per_timestep_baseline(returns) -> np.ndarray:
     return values.sum(axis=0) / mask.sum(axis=0)
 
 
-def normalise(advantages, eps: float = 1e-8) -> np.ndarray:
-    """(A − mean A) / (std A + ε) over all steps of the batch. Notebook 05.
+def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray:
+    """(A − mean A) / max(std A, ``min_std``) over all steps of the batch. Notebook 05.
 
     Keeps the size of the update the same whether episodes last 20 or 500 steps; the
-    centring is itself a (constant) baseline.
+    centring is itself a (constant) baseline. ``min_std`` is a floor on the divisor: a batch
+    whose episodes barely differ (say one ends at 484 steps and one at 500) carries a small
+    signal, and dividing by its tiny spread would blow that up into a full-sized update.
+    With the floor its update stays small; a batch of identical episodes gives none.
     """
     a = as_float_array("advantages", advantages, ndim=1)
     if a.size == 0:
         raise ValueError("advantages is empty.")
-    return (a - a.mean()) / (a.std() + eps)
+    floor = as_finite_scalar("min_std", min_std)
+    if floor < 0:
+        raise ValueError(f"min_std must be at least 0; got {min_std!r}.")
+    return (a - a.mean()) / (max(float(a.std()), floor) + eps)
 
 
 # ----------------------------------------------------------------------------------------
@@ -432,13 +440,14 @@ class Config:
 
     policy: str = "mlp"
     hidden: int = 8
-    lr: float = 0.05
+    lr: float = 0.08
     gamma: float = 0.99
     n_envs: int = 8
     batch_episodes: int = 2
     reward_to_go: bool = True
     baseline: bool = True
     normalise: bool = True
+    min_std: float = 10.0  # floor on the normalising std (advantages are in units of reward)
     max_steps: int = 100_000
     stop: str = "budget"  # "budget", "solved", or "after_solved" (100 more episodes)
 
@@ -450,6 +459,8 @@ class Config:
                              f"got {self.stop!r}.")
         check_count("hidden", self.hidden)
         check_positive("lr", self.lr)
+        if not as_finite_scalar("min_std", self.min_std) >= 0:
+            raise ValueError(f"min_std must be at least 0; got {self.min_std!r}.")
         _check_gamma(self.gamma)
         check_count("n_envs", self.n_envs)
         check_count("batch_episodes", self.batch_episodes)
@@ -471,7 +482,7 @@ def advantages(episodes, config: Config) -> list[np.ndarray]:
         b = per_timestep_baseline(G)
         G = [g - b[: g.size] for g in G]
     if config.normalise:
-        flat = normalise(np.concatenate(G))
+        flat = normalise(np.concatenate(G), config.min_std)
         G = np.split(flat, np.cumsum([g.size for g in G])[:-1])
     return G
 
@@ -498,6 +509,7 @@ class History:
     solved_episode: int | None = None   # number of episodes when the last-100 mean hit 475
     solved_steps: int | None = None
     solved_wall_s: float | None = None
+    solved_cpu_s: float | None = None   # CPU time of this process (less noisy on a busy machine)
     wall_s: float = 0.0
     dummy_steps: int = 0
 
@@ -544,7 +556,7 @@ def train(config: Config = Config(), seed: int = 0, progress=None, env=None) -> 
     opt = Adam(policy.n_params, lr=config.lr)
     collector = EpisodeCollector(config.n_envs, seed, env=env)
     hist = History(config=config, seed=seed, params=[policy.theta.copy()])
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     window_sum = 0.0
     while collector.steps < config.max_steps:
         episodes = collector.collect(policy, rng, config.batch_episodes)
@@ -560,6 +572,7 @@ def train(config: Config = Config(), seed: int = 0, progress=None, env=None) -> 
                     and window_sum / SOLVED_WINDOW >= SOLVED_RETURN):
                 hist.solved_episode, hist.solved_steps = k, collector.steps
                 hist.solved_wall_s = time.perf_counter() - start
+                hist.solved_cpu_s = time.process_time() - start_cpu
         policy.theta = opt.ascent_step(policy.theta, policy_gradient(policy, episodes, config))
         hist.params.append(policy.theta.copy())
         hist.batch_steps.append(collector.steps)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from helpers.plotting import COLORS
 from helpers.reinforce import SOLVED_RETURN, History, policy_from
@@ -65,6 +66,9 @@ class TrainingScrubber(Explorer):
                                          zorder=3)
         self.ax_logp.set(xlabel="environment steps", xlim=(0, max(1, history.steps)))
         self.ax_logp.legend(loc="lower left", fontsize=8)
+        thousands = FuncFormatter(lambda v, _: f"{v / 1000:g}k")   # 20k, not 20000 (ticks crowd)
+        for ax in (self.ax_curve, self.ax_logp):
+            ax.xaxis.set_major_formatter(thousands)
 
         n = len(history.params) - 1
         self.slider = W.IntSlider(value=n, min=0, max=n, description="update",
