@@ -336,6 +336,7 @@ def problems(state: dict) -> list[str]:
 PROBE_JS = r"""
 (canvas) => {
   const hash = () => {
+    if (!canvas.width || !canvas.height) return 'empty';  // the first image has not arrived
     const ctx = canvas.getContext('2d');
     const data = new Uint32Array(ctx.getImageData(0, 0, canvas.width, canvas.height).data.buffer);
     let h = 2166136261 >>> 0;
@@ -368,6 +369,43 @@ def wait_picture_change(page, timeout_s: float = 10) -> float | None:
     except Exception:  # playwright's TimeoutError: the picture did not change
         return None
     return page.evaluate("() => window.__pgProbe.ms")
+
+
+#: true once ipympl has painted the figure: a sized canvas with some opaque pixels
+DRAWN_JS = r"""
+(canvas) => {
+  if (!canvas.isConnected || !canvas.width || !canvas.height) return false;
+  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 3; i < d.length; i += 4 * 97) { if (d[i] !== 0) return true; }
+  return false;
+}
+"""
+
+
+FIGURES = ".jupyter-matplotlib-canvas-div canvas:first-child"
+
+
+def blank_figures(page, timeout_s: float = 20) -> list[int]:
+    """Indices of ipympl figures that show no picture ``timeout_s`` after Run All finished."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        drawn = page.evaluate(f"() => Array.from(document.querySelectorAll({FIGURES!r}))"
+                              f".map({DRAWN_JS.strip()})")
+        blank = [i for i, ok in enumerate(drawn) if not ok]
+        if not blank or time.monotonic() > deadline:
+            return blank
+        time.sleep(0.5)
+
+
+def wait_figure_drawn(page, canvas, timeout_s: float = 20) -> bool:
+    """Wait until the figure shows a picture; False if it stays blank."""
+    canvas.scroll_into_view_if_needed()
+    try:
+        page.wait_for_function(DRAWN_JS, arg=canvas.element_handle(), timeout=timeout_s * 1000)
+    except Exception:  # playwright's TimeoutError
+        return False
+    time.sleep(0.3)  # let a resize redraw settle before the "before" picture is taken
+    return True
 
 
 def press_and_time(page, handle, canvas, timeout_s: float = 10) -> float | None:

@@ -2,8 +2,9 @@
 and looked at. Widget notebooks are also driven with the keyboard and timed.
 
 What fails a notebook: an error output or a traceback, "Error displaying widget", a widget that
-did not render, or one shown as plain text (``IntSlider(value=...)``) - and, for notebooks with
-live figures, a slider whose key press never changes the picture.
+did not render, or one shown as plain text (``IntSlider(value=...)``), a figure left blank, TeX
+that does not typeset - and, for notebooks with live figures, a slider whose key press never
+changes the picture.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import statistics
 import pytest
 from _lab import (
     NOTEBOOKS,
+    blank_figures,
     has_widgets,
     markdown_has_math,
     notebook_ids,
     press_and_time,
     problems,
+    wait_figure_drawn,
     wait_kernel_idle,
 )
 
@@ -40,6 +43,9 @@ def test_run_all_shows_no_errors_and_live_widgets(path, context, executed, repor
     state = executed(page, f"notebooks/{path.name}")
     report.append(f"{path.stem}: Run All took {state['seconds']:.1f} s in the browser")
     assert not problems(state), "\n".join(problems(state))
+    # every figure shows a picture in the page where Run All ran (not only after a reload)
+    blank = blank_figures(page)
+    assert not blank, f"figures {blank} (0 = first figure in the notebook) stay blank after Run All"
     assert all(c["count"] is not None for c in state["cells"]), "some cells did not run"
     # JupyterLab 4 typesets with its own MathJax 3; jupyterlab-rise also pulls in the JupyterLab 3
     # @jupyterlab/mathjax3-extension, which `jupyter labextension list` flags as incompatible.
@@ -62,6 +68,7 @@ def test_slider_changes_picture_quickly(path, context, executed, report):
     for i in range(min(n, MAX_FIGURES)):
         explorer = explorers.nth(i)
         canvas = explorer.locator(FIGURE_CANVAS)
+        assert wait_figure_drawn(page, canvas), f"figure {i} stays blank: nothing to time"
         handles = explorer.locator(SLIDER_HANDLE)
         for j in range(handles.count()):  # the first slider that moves this picture
             handle = handles.nth(j)

@@ -20,6 +20,7 @@ from _lab import (
     has_widgets,
     markdown_has_math,
     notebook_ids,
+    wait_figure_drawn,
     wait_picture_change,
 )
 
@@ -94,6 +95,7 @@ def assert_slider_moves_picture_in_slides(rise):
     track.scroll_into_view_if_needed()  # long slides scroll (RISE setting "scroll": true)
     box = track.bounding_box()
     assert box and box["width"] > 0, "the slider is not visible on its slide"
+    assert wait_figure_drawn(rise, canvas), "the figure is blank in the slideshow"
     for fraction in (0.8, 0.2):  # one of the two is away from the current value
         canvas.evaluate(PROBE_JS)
         # a locator click waits until the slide's transition has stopped moving the slider
