@@ -74,6 +74,7 @@ class Explorer:
         self.n_updates = 0
         self.last_error: str | None = None
         self._holding = False
+        self._shown = False
 
     # -- wiring ----------------------------------------------------------------------------
     def _finish(self, controls, layout: W.Widget):
@@ -83,8 +84,11 @@ class Explorer:
         self.refresh()
         # Lay the figure out once, with real data, then freeze it: re-running constrained
         # layout on every redraw doubles the cost of a slider change (benchmarks/widgets.py).
-        self.fig.canvas.draw()
+        # draw_without_rendering, not canvas.draw(): an ipympl canvas drawn before it is on
+        # screen stays blank in the browser (tests/browser caught this).
+        self.fig.draw_without_rendering()
         self.fig.set_layout_engine("none")
+        self._shown = True
 
     def _on_change(self, change=None):
         if not self._holding:
@@ -123,7 +127,12 @@ class Explorer:
         self.last_error = None
         self.message.value = ""
         self.n_updates += 1
-        self.fig.canvas.draw_idle()
+        if self._shown:
+            # Render now and push the picture: with ipympl this saves the browser's round trip
+            # that draw_idle() asks for (tests/browser measure slider-to-picture time).
+            self.fig.canvas.draw()
+        else:
+            self.fig.canvas.draw_idle()
         return True
 
     def _warn(self, text: str):
