@@ -276,7 +276,10 @@ def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
 
 
 def pad(sequences) -> tuple[np.ndarray, np.ndarray]:
-    """Stack 1-D arrays of different lengths into (E, T_max) values and a boolean mask."""
+    """Stack 1-D arrays of different lengths into (E, T_max) values and a boolean mask.
+
+    Used by :func:`per_timestep_baseline`. Notebook 05.
+    """
     seqs = [as_float_array(f"sequence {i}", s, ndim=1) for i, s in enumerate(sequences)]
     if not seqs:
         raise ValueError("need at least one episode.")
@@ -327,7 +330,7 @@ def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray
 # ----------------------------------------------------------------------------------------
 @dataclass
 class Episode:
-    """One complete episode: observations, actions, rewards, and how it ended."""
+    """One complete episode: observations, actions, rewards, and how it ended. Notebook 05."""
 
     obs: np.ndarray
     actions: np.ndarray
@@ -442,7 +445,7 @@ class Config:
     hidden: int = 8
     lr: float = 0.08
     gamma: float = 0.99
-    n_envs: int = 8
+    n_envs: int = 4
     batch_episodes: int = 2
     reward_to_go: bool = True
     baseline: bool = True
@@ -497,7 +500,7 @@ def policy_gradient(policy, episodes, config: Config) -> np.ndarray:
 
 @dataclass
 class History:
-    """What a run leaves behind, for plots, the scrubber widget and the benchmark."""
+    """What a run leaves behind, for plots, the scrubber widget and the benchmark. Notebook 05."""
 
     config: Config
     seed: int

@@ -65,7 +65,7 @@ class TrainingScrubber(Explorer):
         self.dots = self.ax_logp.scatter(np.zeros(k), np.zeros(k), color=_STATE_COLORS[:k],
                                          zorder=3)
         self.ax_logp.set(xlabel="environment steps", xlim=(0, max(1, history.steps)))
-        self.ax_logp.legend(loc="lower left", fontsize=8)
+        self.ax_logp.legend(loc="lower right", fontsize=8)   # late training: empty there
         thousands = FuncFormatter(lambda v, _: f"{v / 1000:g}k")   # 20k, not 20000 (ticks crowd)
         for ax in (self.ax_curve, self.ax_logp):
             ax.xaxis.set_major_formatter(thousands)
