@@ -127,13 +127,19 @@ class Explorer:
         self.last_error = None
         self.message.value = ""
         self.n_updates += 1
-        if self._shown:
+        if self._shown and self._browser_ready():
             # Render now and push the picture: with ipympl this saves the browser's round trip
             # that draw_idle() asks for (tests/browser measure slider-to-picture time).
             self.fig.canvas.draw()
         else:
+            # Before a browser view exists, a pushed picture is lost and the figure stays
+            # blank; draw_idle lets the view ask for the picture when it is ready.
             self.fig.canvas.draw_idle()
         return True
+
+    def _browser_ready(self) -> bool:
+        """True once an ipympl view in the browser has said it is ready for pictures."""
+        return is_interactive_canvas(self.fig) and not self.fig.canvas.syncing_data_url
 
     def _warn(self, text: str):
         self.last_error = text
