@@ -53,13 +53,8 @@ def public_objects():
 
 
 def test_every_public_function_names_its_notebook():
-    missing = []
-    for qualname, obj in public_objects():
-        doc = inspect.getdoc(obj) or ""
-        module_doc = inspect.getdoc(sys.modules[obj.__module__]) or ""
-        named = re.compile(r"[Nn]otebooks? \d\d")
-        if not named.search(doc) and not named.search(module_doc):
-            missing.append(qualname)
+    named = re.compile(r"[Nn]otebooks? \d\d")
+    missing = [q for q, obj in public_objects() if not named.search(inspect.getdoc(obj) or "")]
     assert not missing, f"docstrings must name the notebook that introduces them: {missing}"
 
 
