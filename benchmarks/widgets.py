@@ -5,10 +5,10 @@ through a range of values and times ``control.value = v`` — the callback, the 
 update and the redraw the change causes. Two backends:
 
 * ``agg``: ``draw_idle`` renders the whole figure at once (a conservative figure);
-* ``ipympl``: the ipympl canvas, created without a frontend. ``draw_idle`` only asks the
-  browser to request a frame, so the script also times the frame the kernel then renders
-  and encodes (``canvas.draw()``, which renders and PNG-encodes the diff image), as if the
-  browser had asked for it.
+* ``ipympl``: the ipympl canvas, created without a frontend but marked as if a browser view
+  had reported ready. Then ``Explorer.refresh`` renders and PNG-encodes the frame itself
+  (``canvas.draw()``) and pushes it, so the time includes everything the kernel does for one
+  picture.
 
 Prints one line per widget and backend: the median and 90th percentile of the wall-clock
 time, and the median CPU time of this process (less sensitive to other programs sharing
@@ -28,7 +28,18 @@ import warnings
 
 import numpy as np
 
-#: (module, class, constructor kwargs, {control attribute: values to cycle through}).
+
+def _scrubber_kwargs():
+    """A short REINFORCE run for notebook 05's scrubber (built once, outside the timing)."""
+    from helpers import reinforce as R
+
+    history = R.train(R.Config(max_steps=8_000), seed=0)
+    states = [[0, 0, 0, 0], [0, 0, 0.1, 0], [0, 0, -0.1, 0]]
+    return {"history": history, "states": states}
+
+
+#: (module, class, constructor kwargs or a function returning them,
+#:  {control attribute: values to cycle through}).
 #: A control given as "returns.0" is item 0 of the list attribute ``returns``.
 EXPLORERS = [
     ("helpers.widgets.score_explorer", "ScoreExplorer", {},
@@ -39,6 +50,11 @@ EXPLORERS = [
     ("helpers.widgets.return_tweaker", "ReturnTweaker", {},
      {"returns.0": np.linspace(-5, 5, 11), "eta": np.linspace(0.1, 2, 11),
       "n_actions": [2, 3, 4, 5, 6], "play": list(range(0, 51, 5))}),
+    ("helpers.widgets.gradient_cloud", "GradientCloudExplorer", {},
+     {"m": [1, 10, 100, 1000, 20], "theta1": np.linspace(-3, 3, 13),
+      "theta2": np.linspace(-3, 3, 13)}),
+    ("helpers.widgets.training_scrubber", "TrainingScrubber", _scrubber_kwargs,
+     {"slider": list(range(0, 40, 3))}),
 ]
 
 
@@ -50,7 +66,7 @@ def _control(explorer, name):
 
 def time_explorer(cls, kwargs, controls, n_changes, ipympl):
     """Milliseconds per control change, for every change made."""
-    explorer = cls(**kwargs)
+    explorer = cls(**(kwargs() if callable(kwargs) else kwargs))
     canvas = explorer.fig.canvas
     if ipympl:
         canvas.syncing_data_url = False  # as when a browser is attached
@@ -64,11 +80,11 @@ def time_explorer(cls, kwargs, controls, n_changes, ipympl):
             if v == control.value:
                 v = values[(i + 1) % len(values)]
             t0, c0 = time.perf_counter(), time.process_time()
-            control.value = type(control.value)(v)
-            if ipympl:
-                canvas.draw()  # the frame the browser requests after draw_idle
+            control.value = type(control.value)(v)  # refresh() pushes the frame itself
             times.append(1e3 * (time.perf_counter() - t0))
             cpu.append(1e3 * (time.process_time() - c0))
+    if ipympl and not explorer._browser_ready():
+        raise RuntimeError("the explorer did not see the canvas as browser-ready")
     if explorer.last_error:
         raise RuntimeError(f"{cls.__name__} reported: {explorer.last_error}")
     explorer.close()
