@@ -85,13 +85,34 @@ class _SoftmaxPolicy:
         rng = check_rng(rng)
         return self._sample_fast(self._check_obs(obs), rng)
 
+    def _params(self):
+        """The parameter blocks as views into ``theta`` (see each policy's ``_unpack``).
+
+        Rebuilt only when ``theta`` is replaced by a new array (once per update), not on
+        every forward pass; the views share memory with ``theta``, so editing it in place
+        shows through.
+        """
+        if self._params_of is not self.theta:
+            self._blocks, self._params_of = self._unpack(), self.theta
+        return self._blocks
+
+    _params_of = None  # the ``theta`` array that ``_blocks`` views
+
     def _sample_fast(self, obs, rng):
         # inverse-CDF sampling on unnormalised weights e^(z − max z): the same draw as with
-        # π itself, without validating or normalising (this runs once per vector step)
+        # π itself, without validating or normalising (this runs once per vector step, so
+        # it avoids numpy's generic reductions where it can)
         z = self._forward(obs)[0]
+        u = rng.random(obs.shape[0])
+        if z.shape[1] == 2:
+            # two actions: the cumulative weights are e₀ and e₀ + e₁, and action 1 is drawn
+            # exactly when u·(e₀ + e₁) > e₀ — the general branch below, without cumsum/sum
+            z0, z1 = z[:, 0], z[:, 1]
+            m = np.maximum(z0, z1)
+            e0 = np.exp(z0 - m)
+            return (e0 < u * (e0 + np.exp(z1 - m))).astype(np.int64)
         c = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
-        u = rng.random(obs.shape[0]) * c[:, -1]
-        return (c[:, :-1] < u[:, None]).sum(axis=1)
+        return (c[:, :-1] < (u * c[:, -1])[:, None]).sum(axis=1)
 
     def objective(self, obs, actions, weights) -> float:
         """L(θ) = Σ_i w_i log π_θ(a_i | s_i), the surrogate whose gradient REINFORCE follows."""
@@ -138,7 +159,7 @@ class LinearSoftmaxPolicy(_SoftmaxPolicy):
         return self.theta[:k].reshape(self.obs_dim, self.n_actions), self.theta[k:]
 
     def _forward(self, obs):
-        W, b = self._unpack()
+        W, b = self._params()
         return obs @ W + b, obs
 
     def _backward(self, g_logits, obs):
@@ -177,13 +198,13 @@ class MLPPolicy(_SoftmaxPolicy):
         return W1, b1, W2, b2
 
     def _forward(self, obs):
-        W1, b1, W2, b2 = self._unpack()
+        W1, b1, W2, b2 = self._params()
         H = np.tanh(obs @ W1 + b1)
         return H @ W2 + b2, (obs, H)
 
     def _backward(self, g_logits, cache):
         obs, H = cache
-        W2 = self._unpack()[2]
+        W2 = self._params()[2]
         D = (g_logits @ W2.T) * (1.0 - H * H)
         return np.concatenate([(obs.T @ D).ravel(), D.sum(axis=0),
                                (H.T @ g_logits).ravel(), g_logits.sum(axis=0)])
@@ -258,12 +279,12 @@ def reward_to_go(rewards, gamma: float = 1.0) -> np.ndarray:
     """
     r = as_float_array("rewards", rewards, ndim=1)
     g = _check_gamma(gamma)
-    out = np.empty_like(r)
+    out = r.tolist()  # Python floats: the same double arithmetic, without numpy's per-item cost
     running = 0.0
-    for t in range(r.size - 1, -1, -1):
-        running = r[t] + g * running
+    for t in range(len(out) - 1, -1, -1):
+        running = out[t] + g * running
         out[t] = running
-    return out
+    return np.array(out, dtype=r.dtype)
 
 
 def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
@@ -398,24 +419,30 @@ class EpisodeCollector:
         """One vector step; returns the episodes that ended on it (usually none)."""
         if self._k == self._CAPACITY:
             self._make_room()
+        # This runs once per vector step, so it allocates little: the float32 observations
+        # are converted straight into the buffer row the policy then reads.
         k = self._k
-        obs = self.obs.astype(float)
+        obs = self._obs[k]
+        obs[...] = self.obs
         actions = policy._sample_fast(obs, rng)
         next_obs, reward, terminated, truncated, _ = self.env.step(actions)
-        self._obs[k], self._act[k], self._rew[k] = obs, actions, reward
+        self._act[k] = actions
+        self._rew[k] = reward
         dummy = self.prev_done               # autoreset step: action ignored, not counted
-        n_dummy = int(dummy.sum())
-        self.steps += self.n_envs - n_dummy
-        self.dummy_steps += n_dummy
+        n_dummy = np.count_nonzero(dummy)    # (a plain int; cheaper than dummy.sum())
         if n_dummy:
             self._start[dummy] = k + 1       # the new episode starts on the next step
+        self.steps += self.n_envs - n_dummy
+        self.dummy_steps += n_dummy
         done = terminated | truncated
         finished = []
-        for i in np.flatnonzero(done):
-            s = self._start[i]
-            finished.append(Episode(self._obs[s: k + 1, i].copy(), self._act[s: k + 1, i].copy(),
-                                    self._rew[s: k + 1, i].copy(),
-                                    bool(terminated[i]), bool(truncated[i])))
+        if np.count_nonzero(done):           # most steps end no episode
+            for i in done.nonzero()[0]:
+                s = self._start[i]
+                finished.append(Episode(self._obs[s: k + 1, i].copy(),
+                                        self._act[s: k + 1, i].copy(),
+                                        self._rew[s: k + 1, i].copy(),
+                                        bool(terminated[i]), bool(truncated[i])))
         self.prev_done = done
         self.obs = next_obs
         self._k = k + 1
