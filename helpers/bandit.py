@@ -23,8 +23,8 @@ from helpers.validation import (
     as_finite_scalar,
     as_float_array,
     check_count,
-    check_positive,
     check_rng,
+    positive_scalar,
 )
 
 #: what the baseline option may be
@@ -88,7 +88,7 @@ def step(theta, a, R, eta, baseline: float = 0.0) -> np.ndarray:
     th = _theta(theta)
     R = as_finite_scalar("R (the return)", R)
     b = as_finite_scalar("baseline", baseline)
-    eta = float(check_positive("eta (the step size)", as_finite_scalar("eta", eta)))
+    eta = positive_scalar("eta (the step size)", eta)
     return th + eta * (R - b) * score(th, a)
 
 
@@ -105,7 +105,7 @@ def first_order_log_prob_change(theta, a, R, eta, baseline: float = 0.0) -> np.n
     th = _theta(theta)
     R = as_finite_scalar("R (the return)", R)
     b = as_finite_scalar("baseline", baseline)
-    eta = float(check_positive("eta (the step size)", as_finite_scalar("eta", eta)))
+    eta = positive_scalar("eta (the step size)", eta)
     g_a = score(th, a)
     jac = np.eye(th.size) - probs(th)  # row c is ∇θ log π(c)
     return eta * (R - b) * (jac @ g_a)
@@ -166,7 +166,7 @@ def run_updates(theta0, returns, eta, n_steps, *, mode: str = "expected",
     """
     th = _theta(theta0).copy()
     r = _returns(returns, th.size)
-    eta = float(check_positive("eta (the step size)", as_finite_scalar("eta", eta)))
+    eta = positive_scalar("eta (the step size)", eta)
     n_steps = check_count("n_steps", n_steps, minimum=0)
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}; got {mode!r}.")

@@ -14,9 +14,9 @@ from helpers.validation import (
     as_finite_scalar,
     as_float_array,
     check_count,
-    check_positive,
     check_probabilities,
     check_rng,
+    positive_scalar,
 )
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -172,9 +172,7 @@ class Gaussian:
 
     def __init__(self, mean, std):
         self.mean = as_finite_scalar("mean", mean)
-        std = as_finite_scalar("std", std)
-        check_positive("std (the standard deviation)", std)
-        self.std = std
+        self.std = positive_scalar("std (the standard deviation)", std)
 
     def sample(self, rng, size=None):
         """Draw x = μ + σ ε with ε ~ N(0, 1), using the generator ``rng``."""

@@ -19,8 +19,8 @@ from helpers.validation import (
     as_finite_scalar,
     as_float_array,
     check_count,
-    check_positive,
     check_rng,
+    positive_scalar,
 )
 
 
@@ -48,7 +48,7 @@ def finite_difference_points(theta, h: float = 1e-4) -> np.ndarray:
     th = np.atleast_1d(as_float_array("theta", theta))
     if th.ndim != 1:
         raise ValueError(f"theta must be a number or a 1-D array; got shape {th.shape}.")
-    h = float(check_positive("h (the step)", h))
+    h = positive_scalar("h (the step)", h)
     eye = np.eye(th.size)
     return np.concatenate([th + h * eye, th - h * eye])
 
@@ -78,7 +78,7 @@ def pathwise_gaussian_mean_estimates(df: Callable, mean, std, m: int, rng) -> np
     have). Introduced in notebook 01.
     """
     mean = as_finite_scalar("mean", mean)
-    std = float(check_positive("std (the standard deviation)", std))
+    std = positive_scalar("std (the standard deviation)", std)
     m = check_count("m (the number of samples)", m)
     rng = check_rng(rng)
     x = mean + std * rng.standard_normal(m)

@@ -14,7 +14,12 @@ import numpy as np
 
 from helpers.distributions import Bernoulli, Gaussian, sigmoid
 from helpers.estimators import pathwise_gaussian_mean_estimates, score_function_estimates
-from helpers.validation import as_finite_scalar, check_count, check_positive, check_rng
+from helpers.validation import (
+    as_finite_scalar,
+    check_count,
+    check_rng,
+    positive_scalar,
+)
 
 
 # ------------------------------------------------------------------------------- the coin
@@ -58,7 +63,7 @@ def throw_payoff(x, target: float = 2.0):
 def throw_objective(theta, std: float = 1.0, target: float = 2.0) -> float:
     """J(θ) = E[−(x − target)²] = −(θ − target)² − σ² for x ~ N(θ, σ²). Notebook 01."""
     theta = as_finite_scalar("theta", theta)
-    std = float(check_positive("std", std))
+    std = positive_scalar("std", std)
     return -((theta - target) ** 2) - std**2
 
 
@@ -88,7 +93,7 @@ def throw_finite_difference_estimate(theta, std, m: int, rng, h: float = 0.1,
     """
     rng = check_rng(rng)
     m = check_count("m (the number of samples)", m)
-    h = float(check_positive("h", h))
+    h = positive_scalar("h", h)
     up = throw_payoff(Gaussian(theta + h, std).sample(rng, m), target).mean()
     down = throw_payoff(Gaussian(theta - h, std).sample(rng, m), target).mean()
     return (up - down) / (2 * h)

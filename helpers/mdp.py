@@ -37,8 +37,8 @@ from helpers.validation import (
     as_finite_scalar,
     as_float_array,
     check_count,
-    check_positive,
     check_rng,
+    positive_scalar,
 )
 
 __all__ = [
@@ -652,7 +652,7 @@ def episodes_needed(mdp, policy, theta, rel_error: float = 0.1, h=0.1) -> dict:
 
     Variances and the bias come from enumeration. Introduced in notebook 04.
     """
-    rel_error = float(check_positive("rel_error", rel_error))
+    rel_error = positive_scalar("rel_error", rel_error)
     steps = np.atleast_1d(as_float_array("h (the finite-difference step)", h))
     if steps.ndim != 1 or steps.size < 1 or np.any(steps <= 0):
         raise ValueError(f"h must be a positive number or a sequence of positive numbers; "

@@ -34,6 +34,7 @@ from helpers.validation import (
     check_count,
     check_positive,
     check_rng,
+    positive_scalar,
 )
 
 #: CartPole-v1's observation: cart position, cart velocity, pole angle, pole angular velocity.
@@ -239,12 +240,12 @@ class Adam:
     def __init__(self, n_params: int, lr: float = 0.01, beta1: float = 0.9,
                  beta2: float = 0.999, eps: float = 1e-8):
         n = check_count("n_params", n_params)
-        self.lr = float(check_positive("lr (the step size)", lr))
+        self.lr = positive_scalar("lr (the step size)", lr)
         for name, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0.0 <= as_finite_scalar(name, b) < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1); got {b!r}.")
         self.beta1, self.beta2 = float(beta1), float(beta2)
-        self.eps = float(check_positive("eps", eps))
+        self.eps = positive_scalar("eps", eps)
         self.m = np.zeros(n)
         self.v = np.zeros(n)
         self.t = 0

@@ -62,6 +62,17 @@ def check_positive(name: str, value) -> np.ndarray:
     return arr
 
 
+def positive_scalar(name: str, value) -> float:
+    """A single finite number > 0 (a standard deviation, a step size, ...), as a float.
+
+    Used from notebook 01 on.
+    """
+    number = as_finite_scalar(name, value)
+    if number <= 0:
+        raise ValueError(f"{name} must be positive; got {value!r}.")
+    return number
+
+
 def check_count(name: str, value, *, minimum: int = 1) -> int:
     """A whole number of at least ``minimum`` (samples, episodes, steps).
 

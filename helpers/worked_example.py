@@ -27,8 +27,8 @@ from helpers.validation import (
     as_finite_scalar,
     as_float_array,
     check_count,
-    check_positive,
     check_rng,
+    positive_scalar,
 )
 
 #: exp(x) overflows a float64 for x > ~709.78; the unnormalised policy refuses beyond this.
@@ -43,7 +43,7 @@ def _actions(actions) -> np.ndarray:
 
 
 def _check_step(eta) -> float:
-    return float(check_positive("eta (the step size)", eta))
+    return positive_scalar("eta (the step size)", eta)
 
 
 # -- the unnormalised exp(α + βa) ---------------------------------------------------------
@@ -196,8 +196,7 @@ class LinearGaussianPolicy:
             raise ValueError(f"w must be a number or a 1-D array; got shape {w.shape}.")
         self.w = np.atleast_1d(w)
         self.b = as_finite_scalar("b (the bias)", b)
-        self.sigma = float(check_positive("sigma (the standard deviation)", as_finite_scalar(
-            "sigma (the standard deviation)", sigma)))
+        self.sigma = positive_scalar("sigma (the standard deviation)", sigma)
 
     def _state(self, s) -> np.ndarray:
         s = np.atleast_1d(as_float_array("s (the state)", s))
@@ -271,7 +270,7 @@ def quadratic_return_score_variance(mean, target, sigma) -> float:
     small σ. Introduced in notebook 02.
     """
     d = as_finite_scalar("mean", mean) - as_finite_scalar("target", target)
-    s = float(check_positive("sigma (the standard deviation)", as_finite_scalar("sigma", sigma)))
+    s = positive_scalar("sigma (the standard deviation)", sigma)
     return d**4 / s**2 + 14.0 * d**2 + 15.0 * s**2
 
 

@@ -104,6 +104,7 @@ def test_sampling_frequencies():
     [
         (lambda: Gaussian(0.0, -1.0), "must be positive"),
         (lambda: Gaussian(0.0, 0.0), "must be positive"),
+        (lambda: Gaussian(0.0, [1.0, 2.0]), "single number"),
         (lambda: Gaussian(np.nan, 1.0), "NaN"),
         (lambda: Bernoulli(np.inf), "infinite"),
         (lambda: Bernoulli([0.1, 0.2]), "single number"),

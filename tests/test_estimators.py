@@ -103,6 +103,9 @@ def test_finite_differences_evaluate_away_from_theta():
                                                   np.random.default_rng(0)), "at least 1"),
         (lambda: pathwise_gaussian_mean_estimates(np.sin, 0.0, 1.0, 2.5,
                                                   np.random.default_rng(0)), "whole number"),
+        (lambda: pathwise_gaussian_mean_estimates(np.sin, 0.0, [1.0, 2.0], 5,
+                                                  np.random.default_rng(0)), "single number"),
+        (lambda: finite_difference_gradient(lambda t: t, 0.0, h=[0.1, 0.2]), "single number"),
     ],
 )
 def test_bad_input_raises_clear_error(call, match):
