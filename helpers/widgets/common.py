@@ -18,6 +18,8 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.validation import check_count
+
 
 def new_figure(nrows: int = 1, ncols: int = 1, figsize=None, **kwargs):
     """Create a figure without displaying it yet (the explorer places it in its layout).
@@ -74,7 +76,6 @@ class Explorer:
         self.n_updates = 0
         self.last_error: str | None = None
         self._holding = False
-        self._shown = False
 
     # -- wiring ----------------------------------------------------------------------------
     def _finish(self, controls, layout: W.Widget):
@@ -88,7 +89,6 @@ class Explorer:
         # screen stays blank in the browser (tests/browser caught this).
         self.fig.draw_without_rendering()
         self.fig.set_layout_engine("none")
-        self._shown = True
 
     def _on_change(self, change=None):
         if not self._holding:
@@ -107,6 +107,27 @@ class Explorer:
                 explorer.refresh()
 
         return _Hold()
+
+    # -- reproducible samples --------------------------------------------------------------
+    def _resample_button(self, seed, description: str = "Resample") -> W.Button:
+        """A button that draws a fresh batch of samples.
+
+        Samples come from :meth:`sample_rng`, seeded by (``seed``, number of presses), so the
+        same settings always show the same batch until the button is pressed.
+        """
+        self.seed = check_count("seed", seed, minimum=0)
+        self.n_draws = 0
+        button = W.Button(description=description, icon="refresh")
+        button.on_click(self._on_resample)
+        return button
+
+    def _on_resample(self, _button=None):
+        self.n_draws += 1
+        self.refresh()
+
+    def sample_rng(self) -> np.random.Generator:
+        """The generator for the current batch: seeded by (seed, number of resamples)."""
+        return np.random.default_rng([self.seed, self.n_draws])
 
     # -- the safe redraw -------------------------------------------------------------------
     def refresh(self) -> bool:
@@ -127,7 +148,7 @@ class Explorer:
         self.last_error = None
         self.message.value = ""
         self.n_updates += 1
-        if self._shown and self._browser_ready():
+        if self._browser_ready():
             # Render now and push the picture: with ipympl this saves the browser's round trip
             # that draw_idle() asks for (tests/browser measure slider-to-picture time).
             self.fig.canvas.draw()

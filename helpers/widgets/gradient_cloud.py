@@ -14,7 +14,7 @@ import numpy as np
 
 from helpers import mdp as M
 from helpers.plotting import ROLE
-from helpers.validation import as_float_array, check_count, check_positive
+from helpers.validation import as_float_array, check_count, positive_scalar
 from helpers.widgets.common import Explorer, figure_view, new_figure
 
 M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -46,12 +46,11 @@ class GradientCloudExplorer(Explorer):
         if m not in M_OPTIONS:
             raise ValueError(f"m must be one of {M_OPTIONS}; got {m!r}.")
         self.n_estimates = check_count("n_estimates", n_estimates)
-        self.alpha = float(check_positive("alpha (the drawing step)", alpha))
-        self.seed = check_count("seed", seed, minimum=0)
-        extent = float(check_positive("extent", extent))
+        self.alpha = positive_scalar("alpha (the drawing step)", alpha)
+        self.resample = self._resample_button(seed, "resample")
+        extent = positive_scalar("extent", extent)
         grid = check_count("grid", grid, minimum=5)
         self.mdp, self.policy, self.reward_to_go = mdp, policy, bool(reward_to_go)
-        self.n_draws = 0
 
         self.fig, ax = new_figure(figsize=(5.6, 4.6))
         self.ax = ax
@@ -82,17 +81,11 @@ class GradientCloudExplorer(Explorer):
                                     description="θ₁", continuous_update=False)
         self.theta2 = W.FloatSlider(value=float(theta[1]), min=-extent, max=extent, step=0.25,
                                     description="θ₂", continuous_update=False)
-        self.resample = W.Button(description="resample", icon="refresh")
-        self.resample.on_click(self._on_resample)
         self.stats = W.HTML()
         controls = [self.m, self.theta1, self.theta2]
         layout = W.VBox([W.HBox([self.m, self.resample]), W.HBox([self.theta1, self.theta2]),
                          figure_view(self.fig), self.stats, self.message])
         self._finish(controls, layout)
-
-    def _on_resample(self, _button=None):
-        self.n_draws += 1
-        self.refresh()
 
     @property
     def theta(self) -> np.ndarray:
@@ -101,7 +94,7 @@ class GradientCloudExplorer(Explorer):
     def estimates(self) -> np.ndarray:
         """The cloud's n_estimates gradient estimates, shape (n_estimates, 2)."""
         m, n = self.m.value, self.n_estimates
-        rng = np.random.default_rng([self.seed, self.n_draws])
+        rng = self.sample_rng()
         batch = M.sample_trajectories(self.mdp, self.policy, self.theta, m * n, rng)
         g = M.per_trajectory_gradients(self.mdp, self.policy, self.theta, batch,
                                        reward_to_go=self.reward_to_go)

@@ -36,8 +36,6 @@ class ReturnTweaker(Explorer):
         if not MIN_ACTIONS <= len(returns) <= MAX_ACTIONS:
             raise ValueError(f"returns needs {MIN_ACTIONS} to {MAX_ACTIONS} entries (one per "
                              f"action); got {len(returns)}.")
-        self.seed = seed
-        self._draw = 0
         self._cache_key = None
         self.trajectory = None
         self.n_actions = W.IntSlider(value=len(returns), min=MIN_ACTIONS, max=MAX_ACTIONS,
@@ -55,8 +53,7 @@ class ReturnTweaker(Explorer):
                            description="play")
         self.step_button = W.Button(description="Step", icon="step-forward")
         self.step_button.on_click(self.step)
-        self.resample = W.Button(description="new samples", icon="refresh")
-        self.resample.on_click(self._on_resample)
+        self.resample = self._resample_button(seed, "new samples")
         self.readout = W.HTML()
 
         self.fig, (self.ax_log, self.ax_p) = new_figure(
@@ -99,10 +96,6 @@ class ReturnTweaker(Explorer):
         for k, slider in enumerate(self.returns):
             slider.layout.display = None if k < self.n_actions.value else "none"
 
-    def _on_resample(self, _button=None):
-        self._draw += 1
-        self.refresh()
-
     def step(self, _button=None):
         """Advance the current step by one (the Step button)."""
         if self.play.value < self.play.max:
@@ -117,9 +110,9 @@ class ReturnTweaker(Explorer):
     def compute(self) -> np.ndarray:
         """log π after each update, shape (n_steps + 1, K); cached between Play ticks."""
         key = (self.n_actions.value, tuple(self.current_returns()), self.eta.value,
-               self.n_steps.value, self.mode.value, self.baseline.value, self._draw)
+               self.n_steps.value, self.mode.value, self.baseline.value, self.n_draws)
         if key != self._cache_key:
-            rng = np.random.default_rng([self.seed, self._draw])
+            rng = self.sample_rng()
             self.trajectory = bandit.run_updates(
                 np.zeros(self.n_actions.value), self.current_returns(), self.eta.value,
                 self.n_steps.value, mode=self.mode.value,

@@ -13,7 +13,6 @@ import numpy as np
 
 from helpers import log_trick
 from helpers.plotting import ROLE
-from helpers.validation import check_rng
 from helpers.widgets.common import Explorer, figure_view, new_figure
 
 N_BINS = 40
@@ -28,8 +27,6 @@ class ScoreExplorer(Explorer):
 
     def __init__(self, seed: int = 0, theta: float = 0.5, m: int = 100, std: float = 1.0):
         super().__init__()
-        self.seed = seed
-        self._draw = 0
         self.std = std
         self.example = W.ToggleButtons(options=[("coin: f(1) = +1, f(0) = −1", "coin"),
                                                 (f"throw x ~ N(θ, {std:g}²) at target 2", "throw")],
@@ -38,8 +35,7 @@ class ScoreExplorer(Explorer):
                                    description="θ", continuous_update=True)
         self.m = W.IntSlider(value=m, min=1, max=5000, step=1, description="m samples",
                              continuous_update=False)
-        self.resample = W.Button(description="Resample", icon="refresh")
-        self.resample.on_click(self._on_resample)
+        self.resample = self._resample_button(seed)
         self.readout = W.HTML()
 
         self.fig, self.ax = new_figure(figsize=(6.4, 3.2))
@@ -60,14 +56,10 @@ class ScoreExplorer(Explorer):
                          figure_view(self.fig), self.readout, self.message])
         self._finish(controls, layout)
 
-    def _on_resample(self, _button=None):
-        self._draw += 1
-        self.refresh()
-
     # ---------------------------------------------------------------------------------------
     def estimates(self) -> tuple[np.ndarray, float]:
         """The current per-sample estimates and the exact gradient."""
-        rng = check_rng(np.random.default_rng([self.seed, self._draw]))
+        rng = self.sample_rng()
         theta, m = self.theta.value, self.m.value
         if self.example.value == "coin":
             table = log_trick.coin_sample_table(theta, m, rng)
