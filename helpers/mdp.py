@@ -13,11 +13,11 @@ Build an MDP from arrays, pick a softmax policy, and compare three gradients:
 Conventions (all documented once here):
 
 * ``P[s, a, s']`` is the probability of moving to s' after action a in state s.
-* ``R[s, a]`` is the (expected) reward for taking action a in state s: reward depends on the
-  state and the action, not on where the transition lands. (An ``R[s, a, s']`` table can be
-  turned into this one with ``(P * R3).sum(-1)``; the expected return is the same.)
+* ``r[s, a]`` is the (expected) reward for taking action a in state s: reward depends on the
+  state and the action, not on where the transition lands. (An ``r[s, a, s']`` table can be
+  turned into this one with ``(P * r3).sum(-1)``; the expected return is the same.)
 * ``terminal`` lists absorbing states: an episode ends on entering one, and nothing more is
-  earned. Their rows of ``P`` and ``R`` are ignored (they may be zeros).
+  earned. Their rows of ``P`` and ``r`` are ignored (they may be zeros).
 * ``horizon=H`` ends every episode after at most H actions (a time limit). ``horizon=None``
   means the episode runs until a terminal state; then either ``gamma < 1`` or every state
   must be able to reach a terminal state.
@@ -71,13 +71,13 @@ __all__ = [
 # The MDP
 # --------------------------------------------------------------------------------------
 class TabularMDP:
-    """A finite MDP built from arrays: ``P[s, a, s']``, ``R[s, a]``, ``rho[s]``, terminals.
+    """A finite MDP built from arrays: ``P[s, a, s']``, ``r[s, a]``, ``rho[s]``, terminals.
 
     Parameters
     ----------
     P : array (S, A, S)
         Transition probabilities; every row ``P[s, a, :]`` of a non-terminal state sums to 1.
-    R : array (S, A)
+    r : array (S, A)
         Reward for taking action a in state s (finite numbers).
     rho : array (S,)
         Initial-state distribution; it may not put probability on a terminal state.
@@ -92,7 +92,7 @@ class TabularMDP:
     Every problem raises ``ValueError`` saying what is wrong. Introduced in notebook 04.
     """
 
-    def __init__(self, P, R, rho, terminal=(), *, gamma: float = 1.0, horizon=None,
+    def __init__(self, P, r, rho, terminal=(), *, gamma: float = 1.0, horizon=None,
                  state_names=None, action_names=None):
         P = as_float_array("P (transition probabilities P[s, a, s'])", P, ndim=3)
         S, A, S2 = P.shape
@@ -101,11 +101,11 @@ class TabularMDP:
                 f"P must have shape (S, A, S): the last axis lists next states, so it must "
                 f"have the same length as the first; got {P.shape}."
             )
-        R = as_float_array("R (rewards R[s, a])", R)
-        if R.shape != (S, A):
+        r = as_float_array("r (rewards r[s, a])", r)
+        if r.shape != (S, A):
             raise ValueError(
-                f"R must have shape (S, A) = ({S}, {A}), one reward per state and action; "
-                f"got {R.shape}. (For rewards R[s, a, s'] pass (P * R3).sum(-1).)"
+                f"r must have shape (S, A) = ({S}, {A}), one reward per state and action; "
+                f"got {r.shape}. (For rewards r[s, a, s'] pass (P * r3).sum(-1).)"
             )
         rho = as_float_array("rho (initial-state distribution)", rho)
         if rho.shape != (S,):
@@ -144,13 +144,13 @@ class TabularMDP:
         if term.all():
             raise ValueError("every state is terminal; at least one state must allow actions.")
 
-        self.P, self.R, self.rho, self.terminal = P, R, rho, term
+        self.P, self.r, self.rho, self.terminal = P, r, rho, term
         self.gamma, self.horizon = gamma, horizon
         self.n_states, self.n_actions = S, A
         self.state_names = _names("state_names", state_names, S, "s")
         self.action_names = _names("action_names", action_names, A, "a")
         self._check_reachability()
-        for arr in (self.P, self.R, self.rho, self.terminal):
+        for arr in (self.P, self.r, self.rho, self.terminal):
             arr.setflags(write=False)
 
     # transitions that can happen under *some* action (a softmax policy tries them all)
@@ -323,14 +323,29 @@ class Trajectories:
         """R(τ_i) = Σ_t γ^t r_t, shape (m,)."""
         return self.discounted_rewards(gamma).sum(axis=1)
 
-    def rewards_to_go(self, gamma: float = 1.0) -> np.ndarray:
-        """Σ_{t' >= t} γ^{t'} r_{t'} for every (i, t): the rewards that follow a_t.
+    def discounted_reward_to_go(self, gamma: float = 1.0) -> np.ndarray:
+        """γ^t G_t = Σ_{t' >= t} γ^{t'} r_{t'} for every (i, t): the rewards that follow a_t,
+        discounted from the *start* of the episode.
 
-        The discount is counted from the start of the episode (γ^{t'}, not γ^{t'−t}), which
-        keeps the estimate unbiased for ∇U; dropping the γ^t is a common slip.
+        This is the weight that keeps ĝ unbiased for ∇U when γ < 1; :meth:`reward_to_go`
+        is G_t itself (discounted from t), and dropping the γ^t is a common slip.
+        Notebook 05 (the surrogate loss) compares the two.
         """
         d = self.discounted_rewards(gamma)
         return np.where(self.mask, np.cumsum(d[:, ::-1], axis=1)[:, ::-1], 0.0)
+
+    def reward_to_go(self, gamma: float = 1.0) -> np.ndarray:
+        """G_t = Σ_{t' >= t} γ^{t'−t} r_{t'} for every (i, t): the return from step t on,
+        discounted from t (zero past the end of each episode). Notebook 05 (the surrogate
+        loss): G_t needs a factor γ^t to weight ∇log π(a_t|s_t) without bias.
+        """
+        r = np.where(self.mask, self.rewards, 0.0)
+        out = np.zeros_like(r)
+        running = np.zeros(self.m)
+        for t in range(r.shape[1] - 1, -1, -1):   # G_t = r_t + γ G_{t+1}
+            running = r[:, t] + gamma * running
+            out[:, t] = running
+        return np.where(self.mask, out, 0.0)
 
     def describe(self, mdp: TabularMDP, i: int) -> str:
         """Trajectory i as text: ``s0 -a-> s1 -a-> s2``."""
@@ -381,7 +396,7 @@ def _pack(mdp, rows):
         states[i, 0] = st[0]
         states[i, 1:n] = nx[: n - 1]
         actions[i, :n], nexts[i, :n], mask[i, :n] = ac, nx, True
-    rewards = np.where(mask, mdp.R[states, actions], 0.0)
+    rewards = np.where(mask, mdp.r[states, actions], 0.0)
     return Trajectories(states, actions, rewards, nexts, mask)
 
 
@@ -432,7 +447,7 @@ def sample_trajectories(mdp: TabularMDP, policy: SoftmaxPolicy, theta, m: int, r
             raise ValueError(f"an episode was still running after max_steps = {max_steps} "
                              "actions; give the MDP a horizon or raise max_steps.")
     states, actions, nexts, mask = (np.stack(cols[k], axis=1) for k in ("s", "a", "s2", "mask"))
-    rewards = np.where(mask, mdp.R[states, actions], 0.0)
+    rewards = np.where(mask, mdp.r[states, actions], 0.0)
     return Trajectories(states, actions, rewards, nexts, mask)
 
 
@@ -461,7 +476,7 @@ def _policy_tables(mdp, policy, theta):
     policy._check_mdp(mdp)
     pi = policy.probs(theta)
     live = ~mdp.terminal
-    r_pi = np.where(live, (pi * mdp.R).sum(axis=1), 0.0)
+    r_pi = np.where(live, (pi * mdp.r).sum(axis=1), 0.0)
     P_pi = np.einsum("sa,sat->st", pi, mdp.P) * live[:, None] * live[None, :]
     return pi, r_pi, P_pi
 
@@ -478,11 +493,11 @@ def policy_evaluation(mdp: TabularMDP, policy: SoftmaxPolicy, theta):
     if mdp.horizon is None:
         A = np.eye(mdp.n_states) - mdp.gamma * P_pi
         V = np.linalg.solve(A, r_pi)
-        Q = mdp.R + mdp.gamma * mdp.P @ np.where(live, V, 0.0)
+        Q = mdp.r + mdp.gamma * mdp.P @ np.where(live, V, 0.0)
     else:
         V = np.zeros(mdp.n_states)
         for _ in range(mdp.horizon):
-            Q = mdp.R + mdp.gamma * mdp.P @ np.where(live, V, 0.0)
+            Q = mdp.r + mdp.gamma * mdp.P @ np.where(live, V, 0.0)
             V = (pi * Q).sum(axis=1)
     V = np.where(live, V, 0.0)
     Q = np.where(live[:, None], Q, 0.0)
@@ -529,7 +544,7 @@ def exact_gradient(mdp, policy, theta) -> np.ndarray:
     H = mdp.horizon
     Qs, V = [None] * H, np.zeros(mdp.n_states)
     for t in reversed(range(H)):
-        Qs[t] = mdp.R + mdp.gamma * mdp.P @ np.where(live, V, 0.0)
+        Qs[t] = mdp.r + mdp.gamma * mdp.P @ np.where(live, V, 0.0)
         V = (pi * Qs[t]).sum(axis=1)
     grad, x = np.zeros(policy.n_params), np.where(mdp.terminal, 0.0, mdp.rho)
     for t in range(H):
@@ -546,7 +561,7 @@ def _weights(mdp, batch, reward_to_go, baseline):
         raise ValueError(f"batch must be Trajectories (from sample_trajectories); "
                          f"got {type(batch).__name__}.")
     if reward_to_go:
-        w = batch.rewards_to_go(mdp.gamma)
+        w = batch.discounted_reward_to_go(mdp.gamma)
     else:
         w = np.broadcast_to(batch.returns(mdp.gamma)[:, None], batch.mask.shape)
     b = as_float_array("baseline", baseline)
@@ -632,9 +647,9 @@ def estimator_mean_squared_error(mdp, policy, theta, m: int = 1, *,
 def return_moments(mdp, policy, theta):
     """(E[R(τ)], Var[R(τ)]) by enumeration: what estimating U from rollouts costs. Notebook 04."""
     batch, p = enumerate_trajectories(mdp, policy, theta)
-    R = batch.returns(mdp.gamma)
-    mean = float(p @ R)
-    return mean, float(p @ (R - mean) ** 2)
+    returns = batch.returns(mdp.gamma)
+    mean = float(p @ returns)
+    return mean, float(p @ (returns - mean) ** 2)
 
 
 
@@ -704,9 +719,9 @@ def example_mdp():
     P[1, 0, 2] = 1.0
     P[1, 1, 4] = 1.0
     P[2:4, :, 4] = 1.0
-    R = np.array([[0.0, 1.0], [0.0, 0.5], [1.0, 0.0], [-1.0, 2.0], [0.0, 0.0]]) - 1.0
-    R[4] = 0.0
-    mdp = TabularMDP(P, R, [0.7, 0.3, 0, 0, 0], terminal=[4],
+    r = np.array([[0.0, 1.0], [0.0, 0.5], [1.0, 0.0], [-1.0, 2.0], [0.0, 0.0]]) - 1.0
+    r[4] = 0.0
+    mdp = TabularMDP(P, r, [0.7, 0.3, 0, 0, 0], terminal=[4],
                      state_names=["A", "B", "C", "D", "end"], action_names=["left", "right"])
     phi = np.zeros((S, A, 2))
     phi[[0, 1], 1, 0] = 1.0

@@ -96,7 +96,7 @@ def test_performance_is_rho_weighted_value(case):
         pi = pol_tab.probs(theta)
         live = ~mdp.terminal
         np.testing.assert_allclose(V[live], (pi * Q).sum(1)[live], atol=1e-12)
-        np.testing.assert_allclose(Q[live], (mdp.R + mdp.gamma * mdp.P @ V)[live], atol=1e-12)
+        np.testing.assert_allclose(Q[live], (mdp.r + mdp.gamma * mdp.P @ V)[live], atol=1e-12)
 
 
 def test_value_of_each_start_state_by_enumeration():
@@ -260,14 +260,14 @@ def test_surrogate_value_is_not_performance():
 # ---------------------------------------------------------------- bad definitions -------
 def good_arrays():
     mdp, _ = M.example_mdp()
-    return dict(P=mdp.P.copy(), R=mdp.R.copy(), rho=mdp.rho.copy(), terminal=[4])
+    return dict(P=mdp.P.copy(), r=mdp.r.copy(), rho=mdp.rho.copy(), terminal=[4])
 
 
 def build(**changes):
     kw = good_arrays()
     kw.update(changes)
     kw.setdefault("state_names", ["A", "B", "C", "D", "end"])
-    return M.TabularMDP(kw.pop("P"), kw.pop("R"), kw.pop("rho"), **kw)
+    return M.TabularMDP(kw.pop("P"), kw.pop("r"), kw.pop("rho"), **kw)
 
 
 def test_good_definition_builds():
@@ -280,9 +280,9 @@ def test_good_definition_builds():
      r"P\[1, 0, 3\] = -0.2 is negative"),
     (lambda a: a.__setitem__("P", a["P"][:, :, :4]), "shape"),
     (lambda a: a.__setitem__("P", a["P"][0]), "dimension"),
-    (lambda a: a.__setitem__("R", a["R"][:4]), r"R must have shape \(S, A\) = \(5, 2\)"),
-    (lambda a: a["R"].__setitem__((2, 1), np.nan), "NaN"),
-    (lambda a: a["R"].__setitem__((2, 1), np.inf), "infinite"),
+    (lambda a: a.__setitem__("r", a["r"][:4]), r"r must have shape \(S, A\) = \(5, 2\)"),
+    (lambda a: a["r"].__setitem__((2, 1), np.nan), "NaN"),
+    (lambda a: a["r"].__setitem__((2, 1), np.inf), "infinite"),
     (lambda a: a.__setitem__("rho", np.array([0.7, 0.2, 0, 0, 0])), "rho sums to 0.9"),
     (lambda a: a.__setitem__("rho", np.array([1.2, -0.2, 0, 0, 0])), "negative"),
     (lambda a: a.__setitem__("rho", np.array([0.5, 0.5])), r"rho must have shape \(5,\)"),
@@ -303,7 +303,7 @@ def test_unreachable_terminal_state_raises():
     P = np.zeros((6, 2, 6))
     P[:5, :, :5] = arrays["P"]
     R = np.zeros((6, 2))
-    R[:5] = arrays["R"]
+    R[:5] = arrays["r"]
     with pytest.raises(ValueError, match=r"terminal state 5 \(s5\) can never be reached"):
         M.TabularMDP(P, R, np.r_[arrays["rho"], 0], terminal=[4, 5])
     # a terminal state reachable only after the horizon
@@ -413,3 +413,21 @@ def test_episodes_needed_picks_the_cheapest_step():
     for bad in (0.0, [0.1, -0.2], [[0.1]], []):
         with pytest.raises(ValueError, match="h"):
             M.episodes_needed(mdp, pol, np.zeros(2), h=bad)
+
+
+def test_reward_to_go_and_its_gamma_t_version():
+    """G_t (discounted from t) matches helpers.reinforce.reward_to_go episode by episode, and
+    the discounted version is γ^t G_t (discounted from the start)."""
+    from helpers import reinforce
+
+    mdp, pol = M.example_mdp()
+    disc = M.TabularMDP(mdp.P, mdp.r, mdp.rho, terminal=[4], gamma=0.5)
+    batch = M.sample_trajectories(disc, pol, [0.3, -0.2], 50, np.random.default_rng(4))
+    G, gG = batch.reward_to_go(0.5), batch.discounted_reward_to_go(0.5)
+    t = np.arange(batch.states.shape[1])
+    np.testing.assert_allclose(gG, 0.5**t * G, atol=1e-12)
+    for i in range(batch.m):
+        n = int(batch.lengths[i])
+        np.testing.assert_allclose(G[i, :n], reinforce.reward_to_go(batch.rewards[i, :n], 0.5),
+                                   atol=1e-12)
+        assert np.all(G[i, n:] == 0)
