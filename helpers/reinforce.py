@@ -262,6 +262,34 @@ class Adam:
         return theta + self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+class GradientAscent:
+    """Plain gradient ascent, θ ← θ + η ĝ: the update of textbook REINFORCE. Notebook 06.
+
+    The same interface as :class:`Adam`, so :func:`train` can use either.
+    """
+
+    def __init__(self, n_params: int, lr: float = 0.01):
+        self.n = check_count("n_params", n_params)
+        self.lr = positive_scalar("lr (the step size)", lr)
+        self.t = 0
+
+    def ascent_step(self, theta, grad) -> np.ndarray:
+        """Return θ + η ĝ (θ itself is not modified)."""
+        theta = as_float_array("theta", theta, shape=(self.n,))
+        g = as_float_array("grad", grad, shape=(self.n,))
+        self.t += 1
+        return theta + self.lr * g
+
+
+def make_optimizer(kind: str, n_params: int, lr: float):
+    """``"adam"`` → :class:`Adam`, ``"sgd"`` → :class:`GradientAscent`. Notebook 06."""
+    if kind == "adam":
+        return Adam(n_params, lr=lr)
+    if kind == "sgd":
+        return GradientAscent(n_params, lr=lr)
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {kind!r}.")
+
+
 # ----------------------------------------------------------------------------------------
 # Returns, baselines, normalisation
 # ----------------------------------------------------------------------------------------
@@ -322,11 +350,33 @@ def per_timestep_baseline(returns) -> np.ndarray:
     undiscounted reward-to-go, G_t − b_t = L − mean(L′ of episodes alive at t): an episode is
     credited for outlasting its peers, and steps that every running episode shared — such as
     the last steps before the 500-step cut — get weight zero, so truncation is not punished.
-    (Including the episode itself in the mean shrinks G_t − b_t by (n_t − 1)/n_t, n_t
-    episodes alive; leaving it out would be exactly unbiased.) Notebook 05.
+
+    The mean includes the episode itself, so G_t − b_t = (n_t − 1)/n_t · (G_t − mean of the
+    *others*), with n_t the number of episodes alive at t: a factor that changes with t
+    (it is 0 where an episode runs alone), so the expected update changes direction, not
+    only size. :func:`leave_one_out_baseline` is the unbiased alternative. Notebook 06.
     """
     values, mask = pad(returns)
     return values.sum(axis=0) / mask.sum(axis=0)
+
+
+def leave_one_out_baseline(returns) -> list[np.ndarray]:
+    """For each episode i, b_t^(i) = mean of G_t over the *other* episodes running at step t.
+
+    ``returns`` is a list of per-episode return arrays; the result is a list of the same
+    shapes. Where no other episode is running at t the baseline is 0 (no comparison, so the
+    weight keeps its full G_t). Because b^(i) never looks at episode i, it is independent of
+    episode i's actions and subtracting it leaves the expected update unchanged — unlike
+    :func:`per_timestep_baseline`, which includes the episode itself. Notebook 06.
+    """
+    values, mask = pad(returns)
+    total, alive = values.sum(axis=0), mask.sum(axis=0)
+    out = []
+    for i, g in enumerate(values):
+        others = alive - mask[i]
+        b = np.divide(total - g, others, out=np.zeros_like(total), where=others > 0)
+        out.append(b[: int(mask[i].sum())])
+    return out
 
 
 def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray:
@@ -352,13 +402,20 @@ def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray
 # ----------------------------------------------------------------------------------------
 @dataclass
 class Episode:
-    """One complete episode: observations, actions, rewards, and how it ended. Notebook 05."""
+    """One complete episode: observations, actions, rewards, and how it ended. Notebook 06.
+
+    ``obs[t]`` is the state in which ``actions[t]`` was taken; ``final_obs`` is the state the
+    last action led to (a critic bootstraps from it when the episode was *truncated*);
+    ``end_step`` is the collector's count of real environment steps when the episode ended.
+    """
 
     obs: np.ndarray
     actions: np.ndarray
     rewards: np.ndarray
     terminated: bool  # the pole fell or the cart left the track: a failure
     truncated: bool   # the 500-step time limit: not a failure
+    final_obs: np.ndarray | None = None
+    end_step: int | None = None
 
     @property
     def length(self) -> int:
@@ -438,12 +495,16 @@ class EpisodeCollector:
         done = terminated | truncated
         finished = []
         if np.count_nonzero(done):           # most steps end no episode
+            # An episode that ends on this step ends at this step's count of real steps; two
+            # ending together share it, and no episode is credited with later steps.
             for i in done.nonzero()[0]:
                 s = self._start[i]
                 finished.append(Episode(self._obs[s: k + 1, i].copy(),
                                         self._act[s: k + 1, i].copy(),
                                         self._rew[s: k + 1, i].copy(),
-                                        bool(terminated[i]), bool(truncated[i])))
+                                        bool(terminated[i]), bool(truncated[i]),
+                                        final_obs=np.array(next_obs[i], dtype=float),
+                                        end_step=self.steps))
         self.prev_done = done
         self.obs = next_obs
         self._k = k + 1
@@ -465,9 +526,25 @@ class EpisodeCollector:
 # ----------------------------------------------------------------------------------------
 # The REINFORCE update and the training loop
 # ----------------------------------------------------------------------------------------
+BASELINES = ("none", "batch_mean", "leave_one_out")
+OPTIMIZERS = ("adam", "sgd")
+
+
 @dataclass(frozen=True)
 class Config:
-    """Settings of a REINFORCE run; the defaults are notebook 05's (and the benchmark's)."""
+    """Settings of a REINFORCE run; the defaults are notebook 06's (and the benchmark's).
+
+    * ``reward_to_go``: weight ∇log π(a_t|s_t) by G_t (True) or by the full return G_0.
+    * ``baseline``: ``"none"``, ``"batch_mean"`` (:func:`per_timestep_baseline`, the mean of
+      G_t over the batch's episodes alive at t, the episode itself included) or
+      ``"leave_one_out"`` (:func:`leave_one_out_baseline`, the others only).
+    * ``normalise``: centre the weights over the batch and divide by max(std, ``min_std``).
+    * ``optimizer``: ``"adam"`` (:class:`Adam`) or ``"sgd"``, plain gradient ascent
+      θ ← θ + η ĝ with η = ``lr``.
+
+    ``Config(reward_to_go=False, baseline="none", normalise=False, optimizer="sgd")`` is
+    textbook REINFORCE (Williams 1992): every step weighted by its episode's return.
+    """
 
     policy: str = "mlp"
     hidden: int = 8
@@ -476,9 +553,10 @@ class Config:
     n_envs: int = 4
     batch_episodes: int = 2
     reward_to_go: bool = True
-    baseline: bool = True
+    baseline: str = "batch_mean"
     normalise: bool = True
     min_std: float = 10.0  # floor on the normalising std (advantages are in units of reward)
+    optimizer: str = "adam"
     max_steps: int = 100_000
     stop: str = "budget"  # "budget", "solved", or "after_solved" (100 more episodes)
 
@@ -488,6 +566,10 @@ class Config:
         if self.stop not in ("budget", "solved", "after_solved"):
             raise ValueError("stop must be 'budget', 'solved' or 'after_solved'; "
                              f"got {self.stop!r}.")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}; got {self.baseline!r}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}.")
         check_count("hidden", self.hidden)
         check_positive("lr", self.lr)
         if not as_finite_scalar("min_std", self.min_std) >= 0:
@@ -500,27 +582,35 @@ class Config:
 
 
 def advantages(episodes, config: Config) -> list[np.ndarray]:
-    """The weight A_t of every ∇ log π(a_t|s_t), per episode, as ``config`` asks. Notebook 05.
+    """The weight A_t of every ∇ log π(a_t|s_t), per episode, as ``config`` asks. Notebook 06.
 
-    Reward-to-go (or the full return G_0), minus the per-timestep baseline if asked, then
+    Reward-to-go G_t (or the full return G_0), minus the chosen per-timestep baseline, then
     normalised over the batch if asked.
     """
     if not episodes:
         raise ValueError("need at least one episode.")
     ret = reward_to_go if config.reward_to_go else full_return
     G = [ret(ep.rewards, config.gamma) for ep in episodes]
-    if config.baseline:
+    if config.baseline == "batch_mean":
         b = per_timestep_baseline(G)
         G = [g - b[: g.size] for g in G]
+    elif config.baseline == "leave_one_out":
+        G = [g - b for g, b in zip(G, leave_one_out_baseline(G), strict=True)]
+    elif config.baseline != "none":
+        raise ValueError(f"baseline must be one of {BASELINES}; got {config.baseline!r}.")
     if config.normalise:
         flat = normalise(np.concatenate(G), config.min_std)
         G = np.split(flat, np.cumsum([g.size for g in G])[:-1])
     return G
 
 
-def policy_gradient(policy, episodes, config: Config) -> np.ndarray:
-    """ĝ = (1/E) Σ_episodes Σ_t A_t ∇θ log π_θ(a_t | s_t), the REINFORCE estimate. Notebook 05."""
-    A = np.concatenate(advantages(episodes, config))
+def policy_gradient(policy, episodes, config: Config, weights=None) -> np.ndarray:
+    """ĝ = (1/E) Σ_episodes Σ_t A_t ∇θ log π_θ(a_t | s_t), the REINFORCE estimate. Notebook 06.
+
+    ``weights`` (one array per episode) replaces :func:`advantages` — e.g. a learned
+    critic's advantages (notebook 07).
+    """
+    A = np.concatenate(advantages(episodes, config) if weights is None else weights)
     obs = np.concatenate([ep.obs for ep in episodes])
     acts = np.concatenate([ep.actions for ep in episodes])
     return policy._grad_fast(obs, acts, A) / len(episodes)
@@ -544,9 +634,43 @@ class History:
     wall_s: float = 0.0
     dummy_steps: int = 0
 
+    _window_sum: float = field(default=0.0, repr=False)  # last-100 sum, kept by record()
+    _clock: tuple = field(default=(0.0, 0.0), repr=False)  # perf_counter, process_time
+
     @property
     def solved(self) -> bool:
         return self.solved_episode is not None
+
+    def start_clock(self):
+        """Start the wall and CPU clocks that ``solved_wall_s`` and ``solved_cpu_s`` read."""
+        self._clock = (time.perf_counter(), time.process_time())
+
+    def record(self, episode: Episode, steps: int):
+        """Book one finished episode: its return, its end step, and the "solved" test.
+
+        ``steps`` is used when the episode does not carry its own ``end_step``.
+        """
+        ret = episode.total_reward
+        self.episode_returns.append(ret)
+        self.episode_end_steps.append(episode.end_step if episode.end_step is not None
+                                      else steps)
+        self.episode_terminated.append(episode.terminated)
+        k = len(self.episode_returns)
+        self._window_sum += ret
+        if k > SOLVED_WINDOW:
+            self._window_sum -= self.episode_returns[k - 1 - SOLVED_WINDOW]
+        if (not self.solved and k >= SOLVED_WINDOW
+                and self._window_sum / SOLVED_WINDOW >= SOLVED_RETURN):
+            self.solved_episode, self.solved_steps = k, self.episode_end_steps[-1]
+            self.solved_wall_s = time.perf_counter() - self._clock[0]
+            self.solved_cpu_s = time.process_time() - self._clock[1]
+
+    def done(self) -> bool:
+        """Whether ``config.stop`` says the run is over (the step budget is checked apart)."""
+        stop = self.config.stop
+        return self.solved and (stop == "solved" or (
+            stop == "after_solved"
+            and len(self.episode_returns) >= self.solved_episode + SOLVED_WINDOW))
 
     @property
     def steps(self) -> int:
@@ -573,45 +697,38 @@ class History:
         return out
 
 
-def train(config: Config = Config(), seed: int = 0, progress=None, env=None) -> History:
+def train(config: Config = Config(), seed: int = 0, progress=None, env=None,
+          weigher=None) -> History:
     """Run REINFORCE with ``config`` on seed ``seed`` (environment *and* policy rng).
 
     ``progress`` is an optional callable ``progress(history)`` run after every update
-    (notebook 05 passes a tqdm bar's updater). ``env`` lets a caller build the vectorised
-    environment beforehand (the benchmark times from after it is built). Notebook 05.
+    (notebook 06 passes a tqdm bar's updater). ``env`` lets a caller build the vectorised
+    environment beforehand (the benchmark times from after it is built). ``weigher``, if
+    given, is called as ``weigher(episodes, policy)`` on every batch and returns the weights
+    A_t (one array per episode) in place of :func:`advantages`; it may learn as it goes (a
+    critic, notebook 07). Notebook 06.
     """
     config = replace(config).validate()
     seed = check_count("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     policy = make_policy(config.policy, rng, config.hidden)
-    opt = Adam(policy.n_params, lr=config.lr)
+    opt = make_optimizer(config.optimizer, policy.n_params, config.lr)
     collector = EpisodeCollector(config.n_envs, seed, env=env)
     hist = History(config=config, seed=seed, params=[policy.theta.copy()])
-    start, start_cpu = time.perf_counter(), time.process_time()
-    window_sum = 0.0
+    hist.start_clock()
+    start = time.perf_counter()
     while collector.steps < config.max_steps:
         episodes = collector.collect(policy, rng, config.batch_episodes)
         for ep in episodes:   # bookkeeping: return, step count, the "solved" test
-            hist.episode_returns.append(ep.total_reward)
-            hist.episode_end_steps.append(collector.steps)
-            hist.episode_terminated.append(ep.terminated)
-            k = len(hist.episode_returns)
-            window_sum += ep.total_reward
-            if k > SOLVED_WINDOW:
-                window_sum -= hist.episode_returns[k - 1 - SOLVED_WINDOW]
-            if (not hist.solved and k >= SOLVED_WINDOW
-                    and window_sum / SOLVED_WINDOW >= SOLVED_RETURN):
-                hist.solved_episode, hist.solved_steps = k, collector.steps
-                hist.solved_wall_s = time.perf_counter() - start
-                hist.solved_cpu_s = time.process_time() - start_cpu
-        policy.theta = opt.ascent_step(policy.theta, policy_gradient(policy, episodes, config))
+            hist.record(ep, collector.steps)
+        weights = None if weigher is None else weigher(episodes, policy)
+        grad = policy_gradient(policy, episodes, config, weights)
+        policy.theta = opt.ascent_step(policy.theta, grad)
         hist.params.append(policy.theta.copy())
         hist.batch_steps.append(collector.steps)
         if progress is not None:
             progress(hist)
-        if hist.solved and (config.stop == "solved" or (
-                config.stop == "after_solved"
-                and len(hist.episode_returns) >= hist.solved_episode + SOLVED_WINDOW)):
+        if hist.done():
             break
     hist.wall_s = time.perf_counter() - start
     hist.dummy_steps = collector.dummy_steps

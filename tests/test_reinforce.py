@@ -82,7 +82,7 @@ def test_per_timestep_baseline_by_hand():
 
 def test_baseline_zeroes_steps_shared_by_truncated_episodes():
     # two undiscounted episodes both cut at 4 steps: no step is better than its peer
-    cfg = R.Config(gamma=1.0, baseline=True, normalise=False)
+    cfg = R.Config(gamma=1.0, baseline="batch_mean", normalise=False)
     eps = [R.Episode(np.zeros((4, 4)), np.zeros(4, int), np.ones(4), False, True)] * 2
     for a in R.advantages(eps, cfg):
         np.testing.assert_allclose(a, 0.0)
@@ -93,7 +93,7 @@ def test_baseline_zeroes_steps_shared_by_truncated_episodes():
     np.testing.assert_allclose(a3, [-1, -1, -1])
     np.testing.assert_allclose(a5, [1, 1, 1, 0, 0])
     # full return without baseline: G_0 at every step
-    a3, a5 = R.advantages([e3, e5], replace(cfg, baseline=False, reward_to_go=False))
+    a3, a5 = R.advantages([e3, e5], replace(cfg, baseline="none", reward_to_go=False))
     np.testing.assert_allclose(a3, [3, 3, 3])
     np.testing.assert_allclose(a5, [5] * 5)
 
