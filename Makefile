@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: lab test test-fast bench clean
+.PHONY: lab test test-fast variants bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,21 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 		notebooks/00_start_here.ipynb
 
+# The variants (every notebook under other seeds and floating-point kernels) run after the
+# main suite, two at a time, so the browser tests' timings are taken on a quiet machine.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not variants"
+	$(BIN)/python -m pytest -m variants -n 2 --durations=0 tests/test_notebook_variants.py
+
+# One notebook (or several) under every variant, with the time each took:
+#   make variants NB=notebooks/06_reinforce_cartpole.ipynb
+variants: $(STAMP)
+	$(BIN)/python tests/notebook_variants.py $(or $(NB),notebooks/*.ipynb)
 
 # Unit tests and notebooks only (no browser): handy while writing a notebook.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser and not variants"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/widgets.py

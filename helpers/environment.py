@@ -62,3 +62,42 @@ def print_environment_report(rows=None) -> bool:
         mark = "✓" if r["ok"] else ("✗ missing" if r["installed"] is None else "⚠ differs")
         print(f"{r['package']:20s} {r['installed'] or '—':>12s} {r['pinned'] or '—':>12s}  {mark}")
     return all(r["ok"] for r in rows)
+
+
+def blas_kernel() -> str | None:
+    """The name of the OpenBLAS kernel numpy's matrix products run on here, e.g.
+    ``"SkylakeX"`` or ``"Haswell"``; None where numpy does not use a bundled OpenBLAS
+    (Apple's Accelerate, MKL, another build). Notebook 06: a different kernel rounds matrix
+    products differently, so the same seed trains a different run.
+
+    ``OPENBLAS_CORETYPE=Prescott`` (set before Python starts) makes OpenBLAS use another
+    kernel on the same CPU; the course's tests use that to play other machines.
+    """
+    import ctypes
+    import glob
+
+    import numpy as np
+
+    libs = glob.glob(str(Path(np.__file__).resolve().parent.parent / "numpy.libs"
+                         / "libscipy_openblas*.so*"))
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                       "openblas_get_corename64_", "openblas_get_corename"):
+            fn = getattr(lib, symbol, None)
+            if fn is not None:
+                fn.restype = ctypes.c_char_p
+                return fn().decode()
+    return None
+
+
+def numpy_simd() -> list[str]:
+    """The SIMD extensions numpy's own loops dispatch to here (beyond its baseline), e.g.
+    ``["X86_V3", "X86_V4", "AVX512_ICL"]``; ``NPY_DISABLE_CPU_FEATURES`` narrows it.
+    Notebook 06."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
