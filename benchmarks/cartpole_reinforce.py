@@ -1,4 +1,4 @@
-"""Benchmark for notebook 05: REINFORCE (numpy) on gymnasium's CartPole-v1, several seeds.
+"""Benchmark for notebook 06: REINFORCE (numpy) on gymnasium's CartPole-v1, several seeds.
 
 Trains with the notebook's default settings (``helpers.reinforce.Config()``) on seeds
 0 … N−1 until solved — the mean return of the last 100 training episodes reaches 475 — and

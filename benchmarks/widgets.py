@@ -30,7 +30,7 @@ import numpy as np
 
 
 def _scrubber_kwargs():
-    """A short REINFORCE run for notebook 05's scrubber (built once, outside the timing)."""
+    """A short REINFORCE run for notebook 06's scrubber (built once, outside the timing)."""
     from helpers import reinforce as R
 
     history = R.train(R.Config(max_steps=8_000), seed=0)

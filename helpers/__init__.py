@@ -16,13 +16,13 @@ Modules, and the notebook that introduces each:
 ``worked_example``     02 -- exp(α+βa), its softmax-normalised version, linear-Gaussian policy
 ``bandit``             03 -- one softmax update, first-order change, baselines
 ``mdp``                04 -- tabular MDPs: exact U and ∇U, Monte Carlo ĝ, surrogate loss
-``reinforce``          05 -- numpy REINFORCE on gymnasium's vectorised CartPole
+``reinforce``          06 -- numpy REINFORCE on gymnasium's vectorised CartPole
 ``widgets``            00 onward -- interactive explorers (one module per notebook)
 =====================  ==========================================================
 
 Only the core names above are imported with the package; every other module is loaded on
 first use (``from helpers import mdp`` loads only that module, and CartPole's gymnasium is
-imported only by notebook 05).
+imported only by notebook 06).
 """
 
 import importlib

@@ -1,4 +1,4 @@
-"""Draw CartPole-v1 states with matplotlib (no pygame, no window). Introduced in notebook 05.
+"""Draw CartPole-v1 states with matplotlib (no pygame, no window). Introduced in notebook 06.
 
 :class:`CartPoleDrawing` draws the track, the cart and the pole on an axis and moves them
 in place with :meth:`CartPoleDrawing.set_state`; :func:`animate_states` turns an episode's
@@ -36,7 +36,7 @@ def _check_states(states):
 
 
 class CartPoleDrawing:
-    """The cart, pole and track on ``ax``; :meth:`set_state` moves them. Notebook 05."""
+    """The cart, pole and track on ``ax``; :meth:`set_state` moves them. Notebook 06."""
 
     def __init__(self, ax, state=(0.0, 0.0, 0.0, 0.0)):
         import matplotlib.patches as mpatches
@@ -76,7 +76,7 @@ def animate_states(states, *, every: int = 4, title: str = "", interval_ms: int 
     """An animation of an episode's states, one frame per ``every`` steps (20 ms per step).
 
     Each frame shows the step number and the return so far (+1 per step survived).
-    Returns the ``FuncAnimation``; show it with ``HTML(anim.to_jshtml())``. Notebook 05.
+    Returns the ``FuncAnimation``; show it with ``HTML(anim.to_jshtml())``. Notebook 06.
     """
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
@@ -102,7 +102,7 @@ def animate_states(states, *, every: int = 4, title: str = "", interval_ms: int 
 
 
 def snapshot(states, steps, *, ncols: int | None = None, figsize=None):
-    """A static strip of frames at the given step indices (for slides and tests). Notebook 05."""
+    """A static strip of frames at the given step indices (for slides and tests). Notebook 06."""
     import matplotlib.pyplot as plt
 
     states = _check_states(states)

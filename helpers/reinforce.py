@@ -1,4 +1,4 @@
-"""REINFORCE on gymnasium's CartPole-v1, written out in numpy. Introduced in notebook 05.
+"""REINFORCE on gymnasium's CartPole-v1, written out in numpy. Introduced in notebook 06.
 
 Everything a policy-gradient agent needs, with no automatic differentiation:
 
@@ -145,7 +145,7 @@ class LinearSoftmaxPolicy(_SoftmaxPolicy):
     """π(a | s) = softmax(s W + b)_a, with W of shape (4, 2) and b of shape (2,).
 
     Gradient of Σ_i w_i log π(a_i|s_i): with G_i = w_i (onehot(a_i) − π(·|s_i)),
-    ∂W = Sᵀ G and ∂b = Σ_i G_i. Starts at θ = 0, the uniform policy. Notebook 05.
+    ∂W = Sᵀ G and ∂b = Σ_i G_i. Starts at θ = 0, the uniform policy. Notebook 06.
     """
 
     def __init__(self, obs_dim: int = OBS_DIM, n_actions: int = N_ACTIONS, rng=None):
@@ -176,7 +176,7 @@ class MLPPolicy(_SoftmaxPolicy):
     Backward pass for Σ_i w_i log π(a_i|s_i): G = w ⊙ (onehot(a) − π); ∂W₂ = Hᵀ G,
     ∂b₂ = Σ G; back through tanh, D = (G W₂ᵀ) ⊙ (1 − H²); ∂W₁ = Sᵀ D, ∂b₁ = Σ D.
     W₁ starts random (scale 1/√obs_dim, from ``rng``), W₂ and the biases at zero, so the
-    first policy is uniform. Notebook 05.
+    first policy is uniform. Notebook 06.
     """
 
     def __init__(self, obs_dim: int = OBS_DIM, n_actions: int = N_ACTIONS, hidden: int = 16,
@@ -215,7 +215,7 @@ class MLPPolicy(_SoftmaxPolicy):
 
 
 def make_policy(kind: str, rng, hidden: int = 16):
-    """``"linear"`` → :class:`LinearSoftmaxPolicy`, ``"mlp"`` → :class:`MLPPolicy`. Notebook 05."""
+    """``"linear"`` → :class:`LinearSoftmaxPolicy`, ``"mlp"`` → :class:`MLPPolicy`. Notebook 06."""
     rng = check_rng(rng)
     if kind == "linear":
         return LinearSoftmaxPolicy(rng=rng)
@@ -234,7 +234,7 @@ class Adam:
     θ ← θ + α · m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
 
     Each parameter gets its own step size, about α while the gradient's sign is steady, so
-    the step no longer depends on the scale of the returns. Notebook 05.
+    the step no longer depends on the scale of the returns. Notebook 06.
     """
 
     def __init__(self, n_params: int, lr: float = 0.01, beta1: float = 0.9,
@@ -304,7 +304,7 @@ def reward_to_go(rewards, gamma: float = 1.0) -> np.ndarray:
     """G_t = Σ_{k ≥ t} γ^{k−t} r_k for one episode: the rewards *after* the action at t.
 
     An action cannot influence rewards that came before it, so only these enter its weight
-    (the earlier ones add noise, not signal). Notebook 05.
+    (the earlier ones add noise, not signal). Notebook 06.
     """
     r = as_float_array("rewards", rewards, ndim=1)
     g = _check_gamma(gamma)
@@ -319,7 +319,7 @@ def reward_to_go(rewards, gamma: float = 1.0) -> np.ndarray:
 def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
     """G_0 = Σ_k γ^k r_k repeated at every step: the weight of the plain REINFORCE estimator.
 
-    Notebook 05 compares it with :func:`reward_to_go`.
+    Notebook 06 compares it with :func:`reward_to_go`.
     """
     r = as_float_array("rewards", rewards, ndim=1)
     return np.full(r.shape, reward_to_go(r, gamma)[0] if r.size else 0.0)
@@ -328,7 +328,7 @@ def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
 def pad(sequences) -> tuple[np.ndarray, np.ndarray]:
     """Stack 1-D arrays of different lengths into (E, T_max) values and a boolean mask.
 
-    Used by :func:`per_timestep_baseline`. Notebook 05.
+    Used by :func:`per_timestep_baseline`. Notebook 06.
     """
     seqs = [as_float_array(f"sequence {i}", s, ndim=1) for i, s in enumerate(sequences)]
     if not seqs:
@@ -380,7 +380,7 @@ def leave_one_out_baseline(returns) -> list[np.ndarray]:
 
 
 def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray:
-    """(A − mean A) / max(std A, ``min_std``) over all steps of the batch. Notebook 05.
+    """(A − mean A) / max(std A, ``min_std``) over all steps of the batch. Notebook 06.
 
     Keeps the size of the update the same whether episodes last 20 or 500 steps; the
     centring is itself a (constant) baseline. ``min_std`` is a floor on the divisor: a batch
@@ -427,7 +427,7 @@ class Episode:
 
 
 def make_cartpole_env(n_envs: int):
-    """gymnasium's numpy-vectorised CartPole-v1 with ``n_envs`` sub-environments. Notebook 05."""
+    """gymnasium's numpy-vectorised CartPole-v1 with ``n_envs`` sub-environments. Notebook 06."""
     import gymnasium as gym
 
     n = check_count("n_envs", n_envs)
@@ -445,7 +445,7 @@ class EpisodeCollector:
       previous parameters — a small, usual approximation that wastes no interaction).
     * :attr:`steps` counts real environment steps; :attr:`dummy_steps` the masked ones.
 
-    Introduced in notebook 05.
+    Introduced in notebook 06.
     """
 
     _CAPACITY = 2048  # vector steps kept in the buffers (an episode lasts at most 500)
@@ -618,7 +618,7 @@ def policy_gradient(policy, episodes, config: Config, weights=None) -> np.ndarra
 
 @dataclass
 class History:
-    """What a run leaves behind, for plots, the scrubber widget and the benchmark. Notebook 05."""
+    """What a run leaves behind, for plots, the scrubber widget and the benchmark. Notebook 06."""
 
     config: Config
     seed: int
@@ -738,7 +738,7 @@ def train(config: Config = Config(), seed: int = 0, progress=None, env=None,
 
 
 def policy_from(history: History, update: int = -1):
-    """The policy as it was after update ``update`` (0 = before training). Notebook 05."""
+    """The policy as it was after update ``update`` (0 = before training). Notebook 06."""
     n = len(history.params)
     if not -n <= update < n:
         raise ValueError(f"update must lie in 0..{n - 1}; got {update}.")
@@ -751,7 +751,7 @@ def run_episode(policy, seed: int, greedy: bool = False, max_steps: int = 500):
     """Play one CartPole-v1 episode (single env); return states (T+1, 4) and the return.
 
     ``greedy`` takes the most probable action instead of sampling. Used for the animation
-    in notebook 05.
+    in notebook 06.
     """
     import gymnasium as gym
 

@@ -1,4 +1,4 @@
-"""helpers.reinforce (notebook 05): hand-coded gradients against finite differences, returns
+"""helpers.reinforce (notebook 06): hand-coded gradients against finite differences, returns
 and baselines against hand-computed examples, Adam's update written out, the autoreset
 masking on a real vectorised CartPole, and a short fixed-seed training run that must learn."""
 

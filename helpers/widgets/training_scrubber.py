@@ -1,4 +1,4 @@
-"""Scrub through a REINFORCE run and watch log π(a | s) move for a few states (notebook 05).
+"""Scrub through a REINFORCE run and watch log π(a | s) move for a few states (notebook 06).
 
 Left: the learning curve (mean return of the last 100 episodes against real environment
 steps) with a cursor at the chosen moment. Right: log π(a | s) for each chosen state
@@ -23,7 +23,7 @@ _STATE_COLORS = [COLORS[k] for k in ("blue", "orange", "green", "purple", "sky",
 
 
 class TrainingScrubber(Explorer):
-    """Move through the updates of ``history``; see log π(a|s) for ``states``. Notebook 05.
+    """Move through the updates of ``history``; see log π(a|s) for ``states``. Notebook 06.
 
     ``states`` has shape (K, 4) with K ≤ 6; ``labels`` names them in the legend.
     Controls: ``slider`` (the update, 0 = before training), ``action`` (which log π to plot),

@@ -1,4 +1,4 @@
-"""Notebook 05's widget (TrainingScrubber) and CartPole drawing, driven headless."""
+"""Notebook 06's widget (TrainingScrubber) and CartPole drawing, driven headless."""
 
 from dataclasses import replace
 
