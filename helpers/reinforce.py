@@ -504,7 +504,7 @@ class EpisodeCollector:
                                         self._rew[s: k + 1, i].copy(),
                                         bool(terminated[i]), bool(truncated[i]),
                                         final_obs=np.array(next_obs[i], dtype=float),
-                                        end_step=self.steps))
+                                        end_step=int(self.steps)))
         self.prev_done = done
         self.obs = next_obs
         self._k = k + 1
@@ -549,7 +549,7 @@ class Config:
     policy: str = "mlp"
     hidden: int = 8
     lr: float = 0.08
-    gamma: float = 0.99
+    gamma: float = 1.0
     n_envs: int = 4
     batch_episodes: int = 2
     reward_to_go: bool = True
@@ -579,6 +579,34 @@ class Config:
         check_count("batch_episodes", self.batch_episodes)
         check_count("max_steps", self.max_steps)
         return self
+
+
+def improvement_ladder() -> dict[str, Config]:
+    """Textbook REINFORCE, then one named improvement at a time, ending at ``Config()``.
+
+    1. ``"plain"``: every step weighted by its episode's return R(τ), no baseline, plain
+       gradient ascent with η = 1e-4 (Williams 1992, in the form of the course's formula);
+    2. ``"+ Adam"``: the same estimate, Adam with η = 0.08;
+    3. ``"+ reward-to-go"``: weights G_t instead of R(τ);
+    4. ``"+ baseline"``: G_t − b_t, b_t the batch mean of G_t over episodes alive at t;
+    5. ``"+ normalisation"``: centred and divided by max(std, 10): the course's agent.
+
+    All undiscounted (γ = 1), so no step changes the objective. Notebook 06.
+    """
+    agent = Config()
+    adam = replace(agent, reward_to_go=False, baseline="none", normalise=False)
+    return {"plain": replace(adam, optimizer="sgd", lr=1e-4),
+            "+ Adam": adam,
+            "+ reward-to-go": replace(adam, reward_to_go=True),
+            "+ baseline": replace(agent, normalise=False),
+            "+ normalisation": agent}
+
+
+#: States at which notebook 06 reads what a trained policy does: (x, ẋ, φ, φ̇).
+PROBE_STATES = np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.08, 0.0], [0.0, 0.0, -0.08, 0.0],
+                         [0.0, 0.0, 0.0, 0.5], [0.0, 0.0, 0.0, -0.5], [1.5, 0.5, 0.0, 0.0]])
+PROBE_LABELS = ("upright, still", "tilted right", "tilted left", "falling right",
+                "falling left", "cart right, moving right")
 
 
 def advantages(episodes, config: Config) -> list[np.ndarray]:
@@ -682,9 +710,14 @@ class History:
             return np.array([])
         return np.asarray(self.episode_returns[self.solved_episode: self.solved_episode + n])
 
-    def returns_at(self, steps_grid) -> np.ndarray:
-        """Mean return of the last (up to) 100 episodes, read at each real-step count."""
+    def returns_at(self, steps_grid, window: int = SOLVED_WINDOW) -> np.ndarray:
+        """Mean return of the last (up to) ``window`` episodes that ended by each step count.
+
+        ``window=100`` is the "solved" curve; notebook 06 compares variants with
+        ``window=20``, which lags the policy less. NaN before the first episode ends.
+        """
         grid = as_float_array("steps_grid", steps_grid, ndim=1)
+        window = check_count("window", window)
         ends = np.asarray(self.episode_end_steps)
         rets = np.asarray(self.episode_returns, dtype=float)
         csum = np.concatenate([[0.0], np.cumsum(rets)])
@@ -692,13 +725,13 @@ class History:
         for j, s in enumerate(grid):
             k = int(np.searchsorted(ends, s, side="right"))  # episodes finished by s
             if k:
-                lo = max(0, k - SOLVED_WINDOW)
+                lo = max(0, k - window)
                 out[j] = (csum[k] - csum[lo]) / (k - lo)
         return out
 
 
 def train(config: Config = Config(), seed: int = 0, progress=None, env=None,
-          weigher=None) -> History:
+          weigher=None, init=None) -> History:
     """Run REINFORCE with ``config`` on seed ``seed`` (environment *and* policy rng).
 
     ``progress`` is an optional callable ``progress(history)`` run after every update
@@ -706,12 +739,16 @@ def train(config: Config = Config(), seed: int = 0, progress=None, env=None,
     environment beforehand (the benchmark times from after it is built). ``weigher``, if
     given, is called as ``weigher(episodes, policy)`` on every batch and returns the weights
     A_t (one array per episode) in place of :func:`advantages`; it may learn as it goes (a
-    critic, notebook 07). Notebook 06.
+    critic, notebook 07). ``init`` replaces the seed's random initial parameters (the
+    generator is still advanced as if they had been drawn, so everything else is the same
+    run): notebook 06 starts a run from θ₀ nudged by one rounding step. Notebook 06.
     """
     config = replace(config).validate()
     seed = check_count("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     policy = make_policy(config.policy, rng, config.hidden)
+    if init is not None:
+        policy.set_params(init)
     opt = make_optimizer(config.optimizer, policy.n_params, config.lr)
     collector = EpisodeCollector(config.n_envs, seed, env=env)
     hist = History(config=config, seed=seed, params=[policy.theta.copy()])
@@ -735,6 +772,27 @@ def train(config: Config = Config(), seed: int = 0, progress=None, env=None,
     if env is None:
         collector.close()
     return hist
+
+
+def first_different_episode(history_a: History, history_b: History) -> int:
+    """Index of the first episode whose return differs between two runs.
+
+    Equal to the number of episodes compared (the shorter run's) when none differs.
+    Notebook 06 uses it on two runs whose start differs by one rounding step.
+    """
+    a = np.asarray(history_a.episode_returns)
+    b = np.asarray(history_b.episode_returns)
+    n = min(a.size, b.size)
+    diff = np.flatnonzero(a[:n] != b[:n])
+    return int(diff[0]) if diff.size else n
+
+
+def parameter_gap(history_a: History, history_b: History) -> np.ndarray:
+    """max_i |θ_a − θ_b|_i after each update (index 0 = the start), over the updates both
+    runs made. Notebook 06 follows how a one-ulp difference at the start grows."""
+    n = min(len(history_a.params), len(history_b.params))
+    return np.array([np.max(np.abs(history_a.params[k] - history_b.params[k]))
+                     for k in range(n)])
 
 
 def policy_from(history: History, update: int = -1):

@@ -114,9 +114,11 @@ def test_normalise_floor_keeps_a_faint_batch_faint():
     # two episodes cut at 500 and one falling at 484: the update is a fraction of a full one
     eps = [R.Episode(np.zeros((n, 4)), np.zeros(n, int), np.ones(n), n < 500, n == 500)
            for n in (484, 500)]
-    raw = np.concatenate(R.advantages(eps, R.Config(normalise=False)))
-    floored = np.concatenate(R.advantages(eps, R.Config()))
-    assert 0 < raw.std() < 5 and floored.std() < 0.5
+    for gamma, raw_max in ((0.99, 5.0), (1.0, 10.0)):
+        cfg = R.Config(gamma=gamma)
+        raw = np.concatenate(R.advantages(eps, replace(cfg, normalise=False)))
+        floored = np.concatenate(R.advantages(eps, cfg))
+        assert 0 < raw.std() < raw_max and floored.std() < raw.std() / 10 + 1e-6
     with pytest.raises(ValueError, match="min_std"):
         R.normalise([1.0, 2.0], min_std=-1)
 
@@ -267,3 +269,171 @@ def test_full_return_with_baseline_is_gamma_t_times_reward_to_go_on_cartpole():
     for a, b in zip(rtg, full, strict=True):
         np.testing.assert_allclose(b, 0.9 ** np.arange(a.size) * a, atol=1e-12)
     assert max(np.abs(a).max() for a in rtg) > 0.5
+
+
+# ---------------------------------------------------------------------------------------
+# Notebook 06's rewrite: baselines by name, plain gradient ascent, honest end steps, the
+# one-ulp experiment, and what the heuristics do to the expected update (exactly, on the
+# tiny MDP of notebook 04)
+# ---------------------------------------------------------------------------------------
+def test_leave_one_out_baseline_by_hand():
+    G = [np.array([3.0, 2.0, 1.0]), np.array([2.0, 1.0]), np.array([5.0])]
+    b = R.leave_one_out_baseline(G)
+    np.testing.assert_allclose(b[0], [(2 + 5) / 2, 1.0, 0.0])   # none other alive at t = 2
+    np.testing.assert_allclose(b[1], [(3 + 5) / 2, 2.0])
+    np.testing.assert_allclose(b[2], [(3 + 2) / 2])
+    with pytest.raises(ValueError, match="at least one"):
+        R.leave_one_out_baseline([])
+
+
+def test_batch_mean_weight_is_n_minus_one_over_n_of_leave_one_out():
+    rng = np.random.default_rng(5)
+    eps = [R.Episode(np.zeros((n, 4)), np.zeros(n, int), rng.normal(size=n), True, False)
+           for n in rng.integers(1, 30, size=5)]
+    cfg = R.Config(normalise=False, gamma=0.95)
+    mean_b = R.advantages(eps, cfg)
+    loo = R.advantages(eps, replace(cfg, baseline="leave_one_out"))
+    alive = np.bincount(np.concatenate([np.arange(e.length) for e in eps]))
+    for a, b in zip(mean_b, loo, strict=True):
+        n_t = alive[: a.size]
+        np.testing.assert_allclose(a, (n_t - 1) / n_t * b, atol=1e-12)
+    # notebook 06's example: lengths 30 and 50, undiscounted
+    e30, e50 = (R.Episode(np.zeros((n, 4)), np.zeros(n, int), np.ones(n), True, False)
+                for n in (30, 50))
+    m = R.advantages([e30, e50], R.Config(normalise=False))[1]
+    o = R.advantages([e30, e50], R.Config(normalise=False, baseline="leave_one_out"))[1]
+    np.testing.assert_allclose(m, np.r_[np.full(30, 10.0), np.zeros(20)])
+    np.testing.assert_allclose(o, np.r_[np.full(30, 20.0), 20.0 - np.arange(20)])
+    # at γ = 0.99 (the issue's example) leave-one-out gives up to (1 − 0.99^20)/0.01 ≈ 18.2
+    o99 = R.advantages([e30, e50], R.Config(normalise=False, gamma=0.99,
+                                             baseline="leave_one_out"))[1]
+    assert abs(o99[30] - (1 - 0.99**20) / 0.01) < 1e-9 and round(o99[30], 1) == 18.2
+
+
+def _mdp_pair_expectation(config):
+    """E[ĝ] over batches of two trajectories of notebook 04's MDP, exactly (every ordered
+    pair), with the weights of ``config`` computed by helpers.reinforce."""
+    from helpers import mdp as M
+
+    model, pol = M.example_mdp()
+    theta = np.array([0.4, -0.3])
+    batch, p = M.enumerate_trajectories(model, pol, theta)
+    score = pol.scores(theta)[batch.states, batch.actions]        # (n, T, K)
+    eps = [R.Episode(np.zeros((int(n), 4)), np.zeros(int(n), int), batch.rewards[i, : int(n)],
+                     True, False) for i, n in enumerate(batch.lengths)]
+    expected = np.zeros(pol.n_params)
+    for i in range(len(eps)):
+        for j in range(len(eps)):
+            A = R.advantages([eps[i], eps[j]], config)
+            g = sum(a @ score[k, : a.size] for k, a in zip((i, j), A, strict=True)) / 2
+            expected += p[i] * p[j] * g
+    return expected, M.exact_gradient(model, pol, theta)
+
+
+def _angle(u, v):
+    return np.degrees(np.arccos(np.clip(u @ v / np.linalg.norm(u) / np.linalg.norm(v), -1, 1)))
+
+
+def test_leave_one_out_is_unbiased_and_batch_mean_tilts_the_expected_update():
+    """Exact, on notebook 04's MDP, where episodes last one or two steps: leave-one-out gives
+    E[ĝ] = ∇U; the batch mean's (n_t − 1)/n_t factor (1/2 at t = 0, 0 or 1/2 at t = 1) changes
+    the direction, not only the size; normalising by the batch's std tilts it too."""
+    base = R.Config(normalise=False, gamma=1.0)
+    loo, grad = _mdp_pair_expectation(replace(base, baseline="leave_one_out"))
+    np.testing.assert_allclose(loo, grad, atol=1e-12)
+    plain, _ = _mdp_pair_expectation(replace(base, baseline="none"))
+    np.testing.assert_allclose(plain, grad, atol=1e-12)
+    mean_b, _ = _mdp_pair_expectation(base)
+    normed, _ = _mdp_pair_expectation(replace(base, normalise=True, min_std=0.0))
+    assert _angle(mean_b, grad) > 1.0 and _angle(normed, grad) > 1.0
+
+
+def test_gradient_ascent_and_optimizer_choice():
+    opt = R.make_optimizer("sgd", 3, lr=0.5)
+    np.testing.assert_array_equal(opt.ascent_step(np.ones(3), np.array([2.0, 0.0, -4.0])),
+                                  [2.0, 1.0, -1.0])
+    assert isinstance(R.make_optimizer("adam", 3, lr=0.5), R.Adam)
+    with pytest.raises(ValueError, match="optimizer"):
+        R.make_optimizer("rmsprop", 3, lr=0.5)
+    with pytest.raises(ValueError, match="optimizer"):
+        R.Config(optimizer="rmsprop").validate()
+    with pytest.raises(ValueError, match="baseline"):
+        R.Config(baseline=True).validate()
+
+
+def test_improvement_ladder_adds_one_change_at_a_time():
+    ladder = R.improvement_ladder()
+    names = list(ladder)
+    assert names == ["plain", "+ Adam", "+ reward-to-go", "+ baseline", "+ normalisation"]
+    plain = ladder["plain"]
+    assert (plain.reward_to_go, plain.baseline, plain.normalise, plain.optimizer) == (
+        False, "none", False, "sgd")
+    assert ladder["+ normalisation"] == R.Config() and all(c.gamma == 1.0 for c in ladder.values())
+    changed = {"+ Adam": {"optimizer", "lr"}, "+ reward-to-go": {"reward_to_go"},
+               "+ baseline": {"baseline"}, "+ normalisation": {"normalise"}}
+    for prev, name in zip(names[:-1], names[1:], strict=True):
+        diff = {f for f in R.Config.__dataclass_fields__
+                if getattr(ladder[prev], f) != getattr(ladder[name], f)}
+        assert diff == changed[name], (name, diff)
+
+
+def test_episodes_carry_their_end_step_and_final_state():
+    col = R.EpisodeCollector(4, seed=3)
+    eps = col.collect(R.LinearSoftmaxPolicy(), np.random.default_rng(0), 12)
+    ends = [e.end_step for e in eps]
+    assert ends == sorted(ends) and ends[-1] == col.steps and ends[0] >= eps[0].length
+    for e in eps:   # a fall: the state the last action led to is past a threshold
+        x, phi = e.final_obs[0], e.final_obs[2]
+        assert e.terminated and (abs(x) > 2.4 or abs(phi) > 12 * np.pi / 180)
+    col.close()
+    h = R.train(replace(R.Config(), max_steps=3_000), seed=1)
+    assert h.episode_end_steps == sorted(h.episode_end_steps)
+    # an episode ends no later than its batch
+    batch_of = np.searchsorted(h.batch_steps, h.episode_end_steps)
+    assert np.all(np.asarray(h.batch_steps)[batch_of] >= h.episode_end_steps)
+    assert len(set(h.episode_end_steps)) > len(h.batch_steps)   # not one count per batch
+
+
+def test_train_from_a_given_start_and_how_two_runs_part():
+    cfg = replace(R.Config(), max_steps=4_000)
+    a = R.train(cfg, seed=2)
+    same = R.train(cfg, seed=2, init=a.params[0])
+    assert a.episode_returns == same.episode_returns
+    assert R.first_different_episode(a, same) == len(a.episode_returns)
+    assert np.all(R.parameter_gap(a, same) == 0)
+    other = R.train(cfg, seed=2, init=a.params[0] + 0.5)
+    gap = R.parameter_gap(a, other)
+    assert gap[0] == 0.5 and R.first_different_episode(a, other) < len(a.episode_returns)
+    with pytest.raises(ValueError, match="theta"):
+        R.train(cfg, seed=2, init=np.zeros(3))
+
+
+def test_returns_at_window():
+    h = R.History(config=R.Config(), seed=0, episode_returns=[10, 20, 30, 40],
+                  episode_end_steps=[10, 30, 60, 100])
+    np.testing.assert_allclose(h.returns_at([60, 100], window=2), [25, 35])
+    with pytest.raises(ValueError, match="window"):
+        h.returns_at([60], window=0)
+
+
+def test_claims_script_matches_the_notebook():
+    """benchmarks/cartpole_claims.py validates notebook 06's asserts; it must use the
+    notebook's own budgets and seed groups."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("claims", root / "benchmarks/cartpole_claims.py")
+    claims = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(claims)
+    nb = json.loads((root / "notebooks/06_reinforce_cartpole.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert f'ladder["plain"], {claims.LADDER_BUDGET:_}' in code
+    assert f"max_steps={claims.RUN_BUDGET:_}" in code
+    assert f"range(SEED, SEED + {claims.GROUP})" in code
+    for bound in ("med[\"plain\"] < 150", "max(450, 3 * med[\"plain\"])",
+                  "1.3 * med[\"+ Adam\"]", "max(growth) > 100", "1.3 * np.mean(lengths[:20])",
+                  "p_right[:, 3].min() > 0.9", "p_right[:, 4].max() < 0.1",
+                  "p_right[:, 5].min() > 0.8", "min(after) >= 475", "1.9 < per_update < 2.2"):
+        assert bound in code, bound
