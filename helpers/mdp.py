@@ -56,6 +56,7 @@ __all__ = [
     "exact_performance_by_enumeration",
     "feature_softmax",
     "gradient_estimate",
+    "one_episode_update",
     "per_trajectory_gradients",
     "policy_evaluation",
     "return_moments",
@@ -625,6 +626,33 @@ def surrogate_loss_gradient(mdp, policy, theta, batch, *, reward_to_go: bool = F
     w = _weights(mdp, batch, reward_to_go, baseline)
     score = policy.scores(theta)[batch.states, batch.actions]
     return -np.einsum("mt,mtk->k", w, score) / _denominator(batch, average)
+
+
+def one_episode_update(mdp, policy, theta, batch, i: int, *, eta: float,
+                       reward_to_go: bool = False) -> dict:
+    """One step θ′ = θ + η Σ_t A_t ∇log π(a_t|s_t) from trajectory ``i`` of ``batch`` alone,
+    and what it does to the log-probability of each action of that trajectory.
+
+    The advantage weight is A_t = R(τ) at every step, or the reward-to-go γ^t G_t with
+    ``reward_to_go=True``. Returns a dict: ``weights`` A_t and ``scores`` ∇log π(a_t|s_t) of
+    the T actions, the ``step`` θ′ − θ, the ``exact`` change log π_θ′(a_t|s_t) − log π_θ(a_t|s_t)
+    of each action, and its ``first_order`` prediction ∇log π(a_t|s_t) · (θ′ − θ), in which
+    every other step's weight enters through the parameters the steps share.
+    Introduced in notebook 05.
+    """
+    policy._check_mdp(mdp)
+    eta = positive_scalar("eta (the step size)", eta)
+    if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or not 0 <= i < batch.m:
+        raise ValueError(f"i must be a trajectory index in 0..{batch.m - 1}; got {i!r}.")
+    theta = policy.check_theta(theta)
+    T = int(batch.lengths[i])
+    s, a = batch.states[i, :T], batch.actions[i, :T]
+    w = _weights(mdp, batch, reward_to_go, 0.0)[i, :T]
+    scores = policy.scores(theta)[s, a]
+    step = eta * w @ scores
+    exact = policy.log_probs(theta + step)[s, a] - policy.log_probs(theta)[s, a]
+    return {"weights": w, "scores": scores, "step": step, "exact": exact,
+            "first_order": scores @ step}
 
 
 # --------------------------------------------------------------------------------------
