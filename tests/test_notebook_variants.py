@@ -7,7 +7,6 @@ Marked ``variants``; ``make test`` runs them after the main suite, two at a time
 import functools
 
 import pytest
-
 from notebook_variants import NOTEBOOK_DIR, VARIANTS, has_seed, prepare, run, skip_reason
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
