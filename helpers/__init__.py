@@ -9,13 +9,14 @@ Modules, and the notebook that introduces each:
 =====================  ==========================================================
 ``distributions``      01 -- Bernoulli, categorical (softmax) and Gaussian policies
 ``estimators``         01 -- score-function, finite-difference, pathwise estimators
-``checks``             01 -- exercise checks ("correct", "keep working", hints)
+``checks``             00 -- exercise checks ("correct", "keep working", hints)
 ``plotting``           01 -- one-call plotting style (set_style)
 ``log_trick``          01 -- the coin and the Gaussian throw, with exact answers
 ``environment``        00 -- installed versions against the pins
 ``worked_example``     02 -- exp(α+βa), its softmax-normalised version, linear-Gaussian policy
 ``bandit``             03 -- one softmax update, first-order change, baselines
-``mdp``                04 -- tabular MDPs: exact U and ∇U, Monte Carlo ĝ, surrogate loss
+``mdp``                04 -- tabular MDPs: exact U and ∇U, Monte Carlo ĝ (05: surrogate loss)
+``ascent``             04 -- climbing U in episodes: gradient ascent, an evolution strategy
 ``reinforce``          06 -- numpy REINFORCE on gymnasium's vectorised CartPole
 ``widgets``            00 onward -- interactive explorers (one module per notebook)
 =====================  ==========================================================

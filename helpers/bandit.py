@@ -69,7 +69,8 @@ def probs(theta) -> np.ndarray:
 
 
 def score(theta, a) -> np.ndarray:
-    """∇θ log π(a) = onehot(a) − π. Introduced in notebook 03 (notebook 01 derives it)."""
+    """∇θ log π(a) = onehot(a) − π. Introduced in notebook 03 (with two actions it is
+    notebook 01's coin score x − p)."""
     th = _theta(theta)
     a = _action(a, th.size)
     g = -probs(th)

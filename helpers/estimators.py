@@ -28,7 +28,7 @@ def score_function_estimates(f_values, scores) -> np.ndarray:
     """Per-sample score-function estimates f(x_i)·∇θ log pθ(x_i).
 
     ``f_values`` has shape (m,): the payoff (return) of each sample. ``scores`` has shape
-    (m,) for one parameter or (m, P) for P parameters. The mean over axis 0 is the
+    (m,) for one parameter or (m, K) for K parameters. The mean over axis 0 is the
     estimate of ∇θ E[f(x)]; the spread shows its variance. Introduced in notebook 01.
     """
     f = as_float_array("f_values (the returns)", f_values, ndim=1)
@@ -44,7 +44,7 @@ def score_function_estimates(f_values, scores) -> np.ndarray:
 
 
 def finite_difference_points(theta, h: float = 1e-4) -> np.ndarray:
-    """The 2·P parameter vectors θ ± h·e_i where central differences evaluate U. Notebook 01."""
+    """The 2·K parameter vectors θ ± h·e_i where central differences evaluate U. Notebook 01."""
     th = np.atleast_1d(as_float_array("theta", theta))
     if th.ndim != 1:
         raise ValueError(f"theta must be a number or a 1-D array; got shape {th.shape}.")
@@ -56,7 +56,7 @@ def finite_difference_points(theta, h: float = 1e-4) -> np.ndarray:
 def finite_difference_gradient(fun: Callable, theta, h: float = 1e-4):
     """Central finite differences: ∂_i U ≈ (U(θ + h e_i) − U(θ − h e_i)) / 2h.
 
-    Calls ``fun`` 2·P times, at the points :func:`finite_difference_points` lists: it must
+    Calls ``fun`` 2·K times, at the points :func:`finite_difference_points` lists: it must
     *evaluate the objective at other parameters*, unlike the score-function estimator.
     Returns a float for scalar ``theta``, else an array of ``theta``'s shape. Notebook 01.
     """

@@ -1,5 +1,6 @@
 """Tiny tabular MDPs with exact policy gradients, introduced in notebook 04
-(``04_trajectories_and_the_surrogate_loss``).
+(``04_trajectories_and_the_policy_gradient``); notebook 05 (``05_surrogate_loss_and_reward_to_go``)
+adds the surrogate loss, reward-to-go and discounting.
 
 Build an MDP from arrays, pick a softmax policy, and compare three gradients:
 
@@ -8,7 +9,8 @@ Build an MDP from arrays, pick a softmax policy, and compare three gradients:
   equations and applying the policy-gradient theorem;
 * the **Monte Carlo** estimate ĝ from m sampled trajectories (full return or reward-to-go,
   optionally minus a baseline);
-* the gradient of the **surrogate loss** L(θ) = −(1/m) Σ_i Σ_t log π(a_t|s_t) w_t, which is −ĝ.
+* the gradient of the **surrogate loss** L(θ) = −(1/m) Σ_i Σ_t log π(a_t|s_t) A_t, which is −ĝ
+  (A_t is the advantage weight: R(τ), or the reward-to-go γ^t G_t, minus a baseline).
 
 Conventions (all documented once here):
 
@@ -56,6 +58,7 @@ __all__ = [
     "exact_performance_by_enumeration",
     "feature_softmax",
     "gradient_estimate",
+    "one_episode_update",
     "per_trajectory_gradients",
     "policy_evaluation",
     "return_moments",
@@ -329,15 +332,15 @@ class Trajectories:
 
         This is the weight that keeps ĝ unbiased for ∇U when γ < 1; :meth:`reward_to_go`
         is G_t itself (discounted from t), and dropping the γ^t is a common slip.
-        Notebook 05 (the surrogate loss) compares the two.
+        Notebook 05 (reward-to-go and discounting) compares the two.
         """
         d = self.discounted_rewards(gamma)
         return np.where(self.mask, np.cumsum(d[:, ::-1], axis=1)[:, ::-1], 0.0)
 
     def reward_to_go(self, gamma: float = 1.0) -> np.ndarray:
         """G_t = Σ_{t' >= t} γ^{t'−t} r_{t'} for every (i, t): the return from step t on,
-        discounted from t (zero past the end of each episode). Notebook 05 (the surrogate
-        loss): G_t needs a factor γ^t to weight ∇log π(a_t|s_t) without bias.
+        discounted from t (zero past the end of each episode). Notebook 05 (reward-to-go and
+        discounting): G_t needs a factor γ^t to weight ∇log π(a_t|s_t) without bias.
         """
         r = np.where(self.mask, self.rewards, 0.0)
         out = np.zeros_like(r)
@@ -577,10 +580,12 @@ def _weights(mdp, batch, reward_to_go, baseline):
 
 def per_trajectory_gradients(mdp, policy, theta, batch, *, reward_to_go: bool = False,
                              baseline=0.0) -> np.ndarray:
-    """g(τ_i) = Σ_t ∇log π(a_t|s_t) w_t for each trajectory: shape (m, K).
+    """g(τ_i) = Σ_t ∇log π(a_t|s_t) A_t for each trajectory: shape (m, K).
 
-    w_t = R(τ) (full return), or the reward-to-go Σ_{t'≥t} γ^{t'} r_{t'}, minus the
-    baseline (a number, or b[s_t] per state). Their mean is ĝ. Introduced in notebook 04.
+    The advantage weight A_t is R(τ) (full return), or with ``reward_to_go=True`` the
+    reward-to-go discounted from the start, γ^t G_t = Σ_{t'≥t} γ^{t'} r_{t'} (notebook 05),
+    minus the baseline (a number, or b[s_t] per state, subtracted as given: pass γ^t b(s_t)
+    yourself to match γ^t G_t). Their mean is ĝ. Introduced in notebook 04.
     """
     policy._check_mdp(mdp)
     w = _weights(mdp, batch, reward_to_go, baseline)
@@ -590,7 +595,7 @@ def per_trajectory_gradients(mdp, policy, theta, batch, *, reward_to_go: bool = 
 
 def gradient_estimate(mdp, policy, theta, batch, *, reward_to_go: bool = False,
                       baseline=0.0) -> np.ndarray:
-    """ĝ = (1/m) Σ_i Σ_t ∇log π(a_t|s_t) w_t, the Monte Carlo policy gradient. Notebook 04."""
+    """ĝ = (1/m) Σ_i Σ_t ∇log π(a_t|s_t) A_t, the Monte Carlo policy gradient. Notebook 04."""
     return per_trajectory_gradients(mdp, policy, theta, batch, reward_to_go=reward_to_go,
                                     baseline=baseline).mean(axis=0)
 
@@ -605,12 +610,12 @@ def _denominator(batch, average):
 
 def surrogate_loss(mdp, policy, theta, batch, *, reward_to_go: bool = False, baseline=0.0,
                    average: str = "episodes") -> float:
-    """L(θ) = −(1/m) Σ_i Σ_t log π_θ(a_t|s_t) w_t, the weights w_t held fixed.
+    """L(θ) = −(1/m) Σ_i Σ_t log π_θ(a_t|s_t) A_t, the advantage weights A_t held fixed.
 
     The batch was sampled at some θ_old; L is a function of θ through log π_θ only. At
     θ = θ_old its gradient is −ĝ. ``average="timesteps"`` divides by the number of steps
     Σ_i T_i instead of m (as OpenAI Spinning Up's simple policy gradient does). Its value
-    is *not* the performance U. Introduced in notebook 04.
+    is *not* the performance U. Introduced in notebook 05.
     """
     policy._check_mdp(mdp)
     w = _weights(mdp, batch, reward_to_go, baseline)
@@ -620,11 +625,38 @@ def surrogate_loss(mdp, policy, theta, batch, *, reward_to_go: bool = False, bas
 
 def surrogate_loss_gradient(mdp, policy, theta, batch, *, reward_to_go: bool = False,
                             baseline=0.0, average: str = "episodes") -> np.ndarray:
-    """∇L(θ) = −(1/m) Σ_i Σ_t ∇log π_θ(a_t|s_t) w_t (or divided by Σ T_i). Notebook 04."""
+    """∇L(θ) = −(1/m) Σ_i Σ_t ∇log π_θ(a_t|s_t) A_t (or divided by Σ T_i). Notebook 05."""
     policy._check_mdp(mdp)
     w = _weights(mdp, batch, reward_to_go, baseline)
     score = policy.scores(theta)[batch.states, batch.actions]
     return -np.einsum("mt,mtk->k", w, score) / _denominator(batch, average)
+
+
+def one_episode_update(mdp, policy, theta, batch, i: int, *, eta: float,
+                       reward_to_go: bool = False) -> dict:
+    """One step θ′ = θ + η Σ_t A_t ∇log π(a_t|s_t) from trajectory ``i`` of ``batch`` alone,
+    and what it does to the log-probability of each action of that trajectory.
+
+    The advantage weight is A_t = R(τ) at every step, or the reward-to-go γ^t G_t with
+    ``reward_to_go=True``. Returns a dict: ``weights`` A_t and ``scores`` ∇log π(a_t|s_t) of
+    the T actions, the ``step`` θ′ − θ, the ``exact`` change log π_θ′(a_t|s_t) − log π_θ(a_t|s_t)
+    of each action, and its ``first_order`` prediction ∇log π(a_t|s_t) · (θ′ − θ), in which
+    every other step's weight enters through the parameters the steps share.
+    Introduced in notebook 05.
+    """
+    policy._check_mdp(mdp)
+    eta = positive_scalar("eta (the step size)", eta)
+    if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or not 0 <= i < batch.m:
+        raise ValueError(f"i must be a trajectory index in 0..{batch.m - 1}; got {i!r}.")
+    theta = policy.check_theta(theta)
+    T = int(batch.lengths[i])
+    s, a = batch.states[i, :T], batch.actions[i, :T]
+    w = _weights(mdp, batch, reward_to_go, 0.0)[i, :T]
+    scores = policy.scores(theta)[s, a]
+    step = eta * w @ scores
+    exact = policy.log_probs(theta + step)[s, a] - policy.log_probs(theta)[s, a]
+    return {"weights": w, "scores": scores, "step": step, "exact": exact,
+            "first_order": scores @ step}
 
 
 # --------------------------------------------------------------------------------------
@@ -634,7 +666,7 @@ def estimator_mean_squared_error(mdp, policy, theta, m: int = 1, *,
                                  reward_to_go: bool = False, baseline=0.0) -> float:
     """E‖ĝ − ∇U‖² for ĝ from m trajectories, exactly: tr Cov[g(τ)] / m (by enumeration).
 
-    Use it to see how many trajectories a target accuracy needs. Notebook 04.
+    Use it to see how many trajectories a target accuracy needs. Notebooks 04 and 05.
     """
     m = check_count("m (the number of trajectories)", m)
     batch, p = enumerate_trajectories(mdp, policy, theta)

@@ -111,3 +111,48 @@ def test_finite_differences_evaluate_away_from_theta():
 def test_bad_input_raises_clear_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# -- notebook 01's statements about the coin and the re-weighted finite difference ----------
+def test_naive_average_of_grad_p_times_f_is_exactly_half_when_payoffs_are_opposite():
+    """§3: E_p[∇p(x) f(x)] = ½ Σ_x ∇p(x) f(x) at every θ when f(0) = −f(1) (sympy)."""
+    import sympy as sp
+
+    theta, c = sp.symbols("theta c", real=True)
+    p = 1 / (1 + sp.exp(-theta))
+    P, f = {1: p, 0: 1 - p}, {1: c, 0: -c}
+    exact = sum(sp.diff(P[x], theta) * f[x] for x in (0, 1))
+    naive = sum(P[x] * sp.diff(P[x], theta) * f[x] for x in (0, 1))
+    assert sp.simplify(naive - exact / 2) == 0
+    # with other payoffs the factor is not ½: e.g. f(1) = 1, f(0) = 0 at θ = 0.5
+    f2 = {1: 1, 0: 0}
+    ratio = (sum(P[x] * sp.diff(P[x], theta) * f2[x] for x in (0, 1))
+             / sum(sp.diff(P[x], theta) * f2[x] for x in (0, 1))).subs(theta, 0.5)
+    assert abs(float(ratio) - 0.5) > 0.1
+
+
+def test_reweighted_estimate_is_unbiased_at_any_h_and_central_differences_are_exact():
+    """§7: E_θ[p_{θ+h}(x)/p_θ(x) · f(x)] = J(θ + h) for every h, and for the parabola
+    J(θ) = −(θ − c)² − σ² the central difference (J(θ+h) − J(θ−h))/2h is ∇J at any h: so every
+    row of the re-weighted table has expectation ∇J, and the h = 1 row differs by noise only."""
+    import sympy as sp
+
+    x, theta, h, c = sp.symbols("x theta h c", real=True)
+    sigma = sp.symbols("sigma", positive=True)
+
+    def density(mean):
+        return sp.exp(-(x - mean) ** 2 / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2)
+
+    payoff = -(x - c) ** 2
+    reweighted = sp.integrate(sp.simplify(density(theta) * density(theta + h) / density(theta))
+                              * payoff, (x, -sp.oo, sp.oo))
+    J = sp.integrate(density(theta) * payoff, (x, -sp.oo, sp.oo))
+    assert sp.simplify(reweighted - J.subs(theta, theta + h)) == 0
+    central = (J.subs(theta, theta + h) - J.subs(theta, theta - h)) / (2 * h)
+    assert sp.simplify(central - sp.diff(J, theta)) == 0
+    # ... but the weights' spread grows with h: Var[p_{θ+h}/p_θ] = e^{h²/σ²} − 1
+    rng = np.random.default_rng(0)
+    xs = rng.normal(0.5, 1.0, 400_000)
+    for step in (0.1, 1.0):
+        w = np.exp(Gaussian(0.5 + step, 1.0).log_prob(xs) - Gaussian(0.5, 1.0).log_prob(xs))
+        assert w.var() == pytest.approx(np.expm1(step**2), rel=0.05)

@@ -431,3 +431,105 @@ def test_reward_to_go_and_its_gamma_t_version():
         np.testing.assert_allclose(G[i, :n], reinforce.reward_to_go(batch.rewards[i, :n], 0.5),
                                    atol=1e-12)
         assert np.all(G[i, n:] == 0)
+
+
+# -------------------------------------------- notebook 04's hand computations -------------
+def test_bellman_values_visitation_and_theorem_by_hand_at_theta0():
+    """Notebook 04 §4 and §8.1: V, Q, d at θ0 as computed by hand, U = ρ·V, E[T] = Σ d."""
+    mdp, pol = M.example_mdp()
+    V, Q = M.policy_evaluation(mdp, pol, [0.0, 0.0])
+    np.testing.assert_allclose(V, [-0.95, -1.0, -0.5, -0.5, 0.0], atol=1e-12)
+    np.testing.assert_allclose(Q[:4], [[-1.5, -0.4], [-1.5, -0.5], [0.0, -1.0], [-2.0, 1.0]],
+                               atol=1e-12)
+    # the Bellman equations themselves, term by term
+    np.testing.assert_allclose(Q[:4], mdp.r[:4] + mdp.P[:4] @ V, atol=1e-12)
+    np.testing.assert_allclose(V[:4], (pol.probs([0, 0]) * Q)[:4].sum(axis=1), atol=1e-12)
+    assert mdp.rho @ V == pytest.approx(-0.965, abs=1e-12)
+    d = M.discounted_visitation(mdp, pol, [0.0, 0.0])
+    np.testing.assert_allclose(d, [0.7, 0.3, 0.43, 0.35, 0.0], atol=1e-12)
+    batch, p = M.enumerate_trajectories(mdp, pol, [0.0, 0.0])
+    assert p @ batch.lengths == pytest.approx(d.sum(), abs=1e-12) == pytest.approx(1.78)
+    # d(s) = Σ_t Pr(s_t = s), counted from the enumerated trajectories
+    counts = np.zeros(5)
+    for i in range(batch.m):
+        for t in range(int(batch.lengths[i])):
+            counts[batch.states[i, t]] += p[i]
+    np.testing.assert_allclose(counts, d, atol=1e-12)
+
+
+def test_policy_gradient_theorem_in_the_notebooks_form(case):
+    """∇U = Σ_s d(s) Σ_a π(a|s) Q(s, a) ∇log π(a|s) for MDPs without a horizon."""
+    mdp, pol_tab, pol_feat, rng = case
+    if mdp.horizon is not None:
+        pytest.skip("with a horizon Q depends on the steps left; exact_gradient sums over t")
+    for pol in (pol_tab, pol_feat):
+        theta = rng.normal(size=pol.n_params)
+        d = M.discounted_visitation(mdp, pol, theta)
+        _, Q = M.policy_evaluation(mdp, pol, theta)
+        g = np.einsum("s,sa,sa,sak->k", d, pol.probs(theta), Q, pol.scores(theta))
+        np.testing.assert_allclose(g, M.exact_gradient_by_enumeration(mdp, pol, theta), atol=1e-10)
+
+
+# -------------------------------------------- notebook 05's statements ---------------------
+def test_one_episode_update_first_order_and_credit_spreading():
+    mdp, pol = M.example_mdp()
+    phi = np.zeros((5, 2, 2))
+    phi[[0, 1, 2, 3], 1, 0] = 1.0
+    phi[[2, 3], 1, 1] = 1.0
+    shared = M.feature_softmax(phi)
+    batch, _ = M.enumerate_trajectories(mdp, pol, [0.0, 0.0])
+    for policy in (pol, shared):
+        for i in range(batch.m):
+            for rtg in (False, True):
+                mv = M.one_episode_update(mdp, policy, [0.3, -0.2], batch, i, eta=1e-6,
+                                          reward_to_go=rtg)
+                # Δlog π(a_t) = η Σ_t' A_t' ∇log π(a_t)·∇log π(a_t') + O(η²)
+                overlap = mv["scores"] @ mv["scores"].T
+                np.testing.assert_allclose(mv["first_order"], 1e-6 * overlap @ mv["weights"],
+                                           atol=1e-18)
+                np.testing.assert_allclose(mv["exact"], mv["first_order"], atol=1e-11)
+    # separate parameters: the two steps' scores never overlap, so credit cannot spread
+    mv = M.one_episode_update(mdp, pol, [0.0, 0.0], batch, 3, eta=0.5, reward_to_go=True)
+    assert mv["exact"][0] == 0 and mv["exact"][1] > 0
+    mv = M.one_episode_update(mdp, shared, [0.0, 0.0], batch, 3, eta=0.5, reward_to_go=True)
+    assert mv["exact"][0] < 0 < mv["exact"][1]
+    with pytest.raises(ValueError, match="trajectory index"):
+        M.one_episode_update(mdp, pol, [0.0, 0.0], batch, 10, eta=0.5)
+
+
+def test_matching_discounted_baseline_is_unbiased_and_quieter():
+    """Notebook 05 §3: with weights γ^t G_t, both γ^t V(s_t) and V(s_t) keep E[ĝ] = ∇U (here and
+    on random discounted MDPs); on the example the matched γ^t V(s_t) is quieter, as the notebook
+    says — but not on every MDP (one of these random ones is a counter-example), which is why
+    the notebook says "usually"."""
+    mdps = [M.TabularMDP(M.example_mdp()[0].P, M.example_mdp()[0].r, M.example_mdp()[0].rho,
+                         terminal=[4], gamma=0.5)]
+    rng = np.random.default_rng(7)
+    mdps += [random_mdp(rng, gamma=0.7) for _ in range(3)]
+    quieter = []
+    for mdp in mdps:
+        pol = M.tabular_softmax(mdp.n_states, mdp.n_actions)
+        theta = rng.normal(size=pol.n_params) * 0.5
+        traj, p = M.enumerate_trajectories(mdp, pol, theta)
+        V, _ = M.policy_evaluation(mdp, pol, theta)
+        score = pol.scores(theta)[traj.states, traj.actions] * traj.mask[..., None]
+        disc = mdp.gamma ** np.arange(traj.states.shape[1])
+        out = {}
+        for name, b in (("plain", V[traj.states]), ("matched", disc * V[traj.states])):
+            w = np.where(traj.mask, traj.discounted_reward_to_go(mdp.gamma) - b, 0.0)
+            g = np.einsum("mt,mtk->mk", w, score)
+            np.testing.assert_allclose(p @ g, M.exact_gradient(mdp, pol, theta), atol=1e-10)
+            out[name] = p @ ((g - p @ g) ** 2).sum(axis=1)
+        quieter.append(out["matched"] < out["plain"])
+    assert quieter[0] and not all(quieter)
+
+
+def test_surrogate_loss_value_of_exercise_4():
+    mdp, pol = M.example_mdp()
+    batch, _ = M.enumerate_trajectories(mdp, pol, [0.0, 0.0])
+    two = M.Trajectories(*(x[[1, 9]] for x in (batch.states, batch.actions, batch.rewards,
+                                                  batch.next_states, batch.mask)))
+    # L = −(1/m) Σ_i Σ_t log π(a_t|s_t) R(τ_i) = −½ [2 log ½ · (−2) + log ½ · (−0.5)]
+    assert M.surrogate_loss(mdp, pol, [0.0, 0.0], two) == pytest.approx(2.25 * np.log(0.5))
+    assert M.surrogate_loss(mdp, pol, [0.0, 0.0], two, average="timesteps") == pytest.approx(
+        1.5 * np.log(0.5))

@@ -13,8 +13,29 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
+#: at most this many words of prose per notebook: about an hour of reading (CONTRIBUTING.md)
+MAX_PROSE_WORDS = 2600
+_DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
+_INLINE_MATH = re.compile(r"\$[^$]*\$")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def load(path):
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def prose_words(text: str) -> int:
+    """Words of two or more letters, TeX between $…$ (and $$…$$) left out (issue 10's rule).
+
+    A word is a run of at least two letters: "log-derivative" is two words, "a", "θ" and "2"
+    are none, and so is everything inside $…$.
+    """
+    return len(_WORD.findall(_INLINE_MATH.sub(" ", _DISPLAY_MATH.sub(" ", text))))
+
+
+def test_prose_words_counts_as_the_rule_says():
+    assert prose_words("The log-derivative trick, $\\nabla\\log p$, in 3 steps: a θ.") == 6
+    assert prose_words("$$\\sum_t \\gamma^t r_t$$ and $x$ words") == 2
 
 
 def source(cell):
@@ -92,6 +113,13 @@ class TestNotebook:
         assert median <= 6, f"the median code cell has {median} non-blank lines"
         assert max(lines) <= 25, f"a code cell has {max(lines)} lines: move logic into helpers"
         assert sum(map(len, prose)) >= sum(map(len, code)), "at least as much prose as code"
+
+    def test_reading_load(self, path):
+        text = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+        words = prose_words(text)
+        assert words <= MAX_PROSE_WORDS, (
+            f"{words} words of prose, more than {MAX_PROSE_WORDS} (about an hour of reading): "
+            "split the notebook or move deep dives into a shorter optional subsection")
 
     def test_hidden_solutions_exist(self, path):
         if path.name[:2] == "00":

@@ -21,7 +21,7 @@ def arrow_vector(e):
 def test_initial_state_draws_exact_arrow_and_cloud(explorer):
     mdp, pol = M.example_mdp()
     assert explorer.message.value == ""
-    np.testing.assert_allclose(arrow_vector(explorer) / explorer.alpha,
+    np.testing.assert_allclose(arrow_vector(explorer) / explorer.eta,
                                M.exact_gradient(mdp, pol, [0, 0]), atol=1e-12)
     assert explorer.cloud.get_offsets().shape == (30, 2)
     exact = M.exact_gradient(mdp, pol, [0, 0])
@@ -30,14 +30,14 @@ def test_initial_state_draws_exact_arrow_and_cloud(explorer):
 
 def test_cloud_is_the_estimates_and_its_mean_tracks_the_arrow(explorer):
     tips = np.asarray(explorer.cloud.get_offsets())
-    np.testing.assert_allclose(tips, explorer.theta + explorer.alpha * explorer.estimates())
+    np.testing.assert_allclose(tips, explorer.theta + explorer.eta * explorer.estimates())
     explorer.m.value = 1000
     ghat = explorer.estimates()
-    exact = arrow_vector(explorer) / explorer.alpha
+    exact = arrow_vector(explorer) / explorer.eta
     se = ghat.std(axis=0, ddof=1) / np.sqrt(len(ghat))
     assert np.all(np.abs(ghat.mean(0) - exact) < 4 * se + 1e-12)
     x, y = explorer.cloud_mean.get_data()
-    np.testing.assert_allclose([x[0], y[0]], explorer.theta + explorer.alpha * ghat.mean(0))
+    np.testing.assert_allclose([x[0], y[0]], explorer.theta + explorer.eta * ghat.mean(0))
 
 
 def test_cloud_shrinks_like_one_over_root_m(explorer):
@@ -73,7 +73,7 @@ def test_theta_sliders_move_arrow_origin_and_gradient(explorer):
         explorer.theta1.value = 2.0
         explorer.theta2.value = -1.5
     np.testing.assert_allclose(explorer.arrow.get_offsets()[0], [2.0, -1.5])
-    np.testing.assert_allclose(arrow_vector(explorer) / explorer.alpha,
+    np.testing.assert_allclose(arrow_vector(explorer) / explorer.eta,
                                M.exact_gradient(mdp, pol, [2.0, -1.5]), atol=1e-12)
 
 
@@ -103,7 +103,7 @@ def test_odd_input_gives_a_message_not_a_traceback(explorer, monkeypatch):
     (dict(m=7), "m must be one of"),
     (dict(theta=(0.0,)), r"theta must have shape \(2\)"),
     (dict(n_estimates=0), "n_estimates must be at least 1"),
-    (dict(alpha=-1.0), "alpha .* must be positive"),
+    (dict(eta=-1.0), "eta .* must be positive"),
     (dict(policy=M.tabular_softmax(5, 2)), "give both mdp and policy"),
 ])
 def test_bad_construction_raises(kwargs, match):

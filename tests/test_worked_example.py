@@ -235,3 +235,14 @@ def test_gaussian_update_moves_the_mean_by_the_predicted_amount():
     mu = pol.mean(s)
     moved = pol.update(s, a, G, eta).mean(s) - mu
     assert np.isclose(moved, eta * G * (a - mu) * (s @ s + 1) / 0.7**2)
+
+
+def test_the_quietest_sigma_is_d_over_15_to_the_quarter():
+    """Notebook 02's summary: d⁴/σ² + 14d² + 15σ² is smallest at σ = |d|/15^¼ ≈ 0.51|d| (sympy)."""
+    d = sp.symbols("d", positive=True)   # the variance depends on d² only: d stands for |d|
+    s = sp.symbols("sigma", positive=True)
+    var = d**4 / s**2 + 14 * d**2 + 15 * s**2
+    crit = sp.solve(sp.diff(var, s), s)
+    assert len(crit) == 1 and sp.simplify(crit[0] - d / sp.Integer(15) ** sp.Rational(1, 4)) == 0
+    assert sp.simplify(sp.diff(var, s, 2).subs(s, crit[0])).is_positive
+    assert float(15 ** -0.25) == pytest.approx(0.508, abs=1e-3)

@@ -1,8 +1,8 @@
-"""The gradient-cloud explorer of notebook 04 (``04_trajectories_and_the_surrogate_loss``).
+"""The gradient-cloud explorer of notebook 04 (``04_trajectories_and_the_policy_gradient``).
 
 A contour plot of the exact U(θ) over two policy parameters, the exact gradient as an arrow
 from θ, and a cloud of Monte Carlo estimates ĝ, each from m trajectories sampled at θ only.
-Each estimate is drawn where one gradient step would land, θ + α ĝ, so the cloud shows the
+Each estimate is drawn where one gradient step would land, θ + η ĝ, so the cloud shows the
 steps a learner could take. Move m to watch the cloud shrink like 1/√m around the arrow's
 tip; press "resample" for fresh trajectories.
 """
@@ -25,13 +25,13 @@ class GradientCloudExplorer(Explorer):
 
     Parameters: ``mdp`` and ``policy`` (a policy with exactly two parameters; default
     :func:`helpers.mdp.example_mdp`), the starting ``theta``, ``m``, the number of
-    estimates in the cloud, the step ``alpha`` used to draw θ + α ĝ, the ``seed`` and
+    estimates in the cloud, the step size ``eta`` used to draw θ + η ĝ, the ``seed`` and
     ``reward_to_go``. Controls: ``m`` (a slider over 1…1000), ``theta1``, ``theta2``,
     ``resample`` (a button). ``stats`` shows the cloud's mean and spread against ∇U.
     """
 
     def __init__(self, mdp=None, policy=None, *, theta=(0.0, 0.0), m: int = 10,
-                 n_estimates: int = 40, alpha: float = 4.0, seed: int = 0,
+                 n_estimates: int = 40, eta: float = 4.0, seed: int = 0,
                  reward_to_go: bool = False, extent: float = 4.0, grid: int = 41):
         super().__init__()
         if (mdp is None) != (policy is None):
@@ -46,7 +46,7 @@ class GradientCloudExplorer(Explorer):
         if m not in M_OPTIONS:
             raise ValueError(f"m must be one of {M_OPTIONS}; got {m!r}.")
         self.n_estimates = check_count("n_estimates", n_estimates)
-        self.alpha = positive_scalar("alpha (the drawing step)", alpha)
+        self.eta = positive_scalar("eta (the drawing step size)", eta)
         self.resample = self._resample_button(seed, "resample")
         extent = positive_scalar("extent", extent)
         grid = check_count("grid", grid, minimum=5)
@@ -62,12 +62,12 @@ class GradientCloudExplorer(Explorer):
         # differences in notebooks 01 and 04); a white edge keeps them visible on viridis
         self.cloud = ax.scatter([], [], s=18, color=ROLE["score_function"], edgecolor="white",
                                 linewidth=0.5, alpha=0.9,
-                                label="θ + α ĝ (each ĝ from m trajectories)")
+                                label="θ + η ĝ (each ĝ from m trajectories)")
         self.cloud_mean, = ax.plot([], [], "X", color=ROLE["reference"], ms=9, mec="white",
                                    label="mean of the cloud")
         self.arrow = ax.quiver([theta[0]], [theta[1]], [0.0], [0.0], angles="xy",
                                scale_units="xy", scale=1, color=ROLE["exact"], width=0.008,
-                               label="θ + α ∇U (exact)", zorder=3)
+                               label="θ + η ∇U (exact)", zorder=3)
         self.dot, = ax.plot([theta[0]], [theta[1]], "o", color="white", mec="black", ms=6)
         ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal",
                xlabel="θ₁ (prefer right at the first step)",
@@ -104,16 +104,16 @@ class GradientCloudExplorer(Explorer):
         theta = self.theta
         exact = M.exact_gradient(self.mdp, self.policy, theta)
         ghat = self.estimates()
-        tips = theta + self.alpha * ghat
+        tips = theta + self.eta * ghat
         self.cloud.set_offsets(tips)
         self.cloud_mean.set_data([tips[:, 0].mean()], [tips[:, 1].mean()])
         self.arrow.set_offsets([theta])
-        self.arrow.set_UVC([self.alpha * exact[0]], [self.alpha * exact[1]])
+        self.arrow.set_UVC([self.eta * exact[0]], [self.eta * exact[1]])
         self.dot.set_data([theta[0]], [theta[1]])
         rms = float(np.sqrt(np.mean(np.sum((ghat - exact) ** 2, axis=1))))
         self.rms_error = rms
         self.title.set_text(f"{self.n_estimates} estimates, each from m = {self.m.value} "
-                            f"trajectories (α = {self.alpha:g})")
+                            f"trajectories (η = {self.eta:g})")
         mean = ghat.mean(axis=0)
         self.stats.value = (
             f"exact ∇U = ({exact[0]:.3f}, {exact[1]:.3f}) · mean of the estimates = "
