@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {p.name[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
 
 #: notebooks whose every exercise must have at least one row below
-COVERED = ("00", "01", "02", "03", "04", "05")
+COVERED = ("00", "01", "02", "03", "04", "05", "06")
 
 #: (notebook, check name, wrong answer as an expression, phrase the message must contain)
 WRONG = [
@@ -111,6 +111,16 @@ WRONG = [
     ("05", "Exercise 4", "-(2 * np.log(0.5) * (-2) + np.log(0.5) * (-0.5)) / 3", "off by"),  # /N
     ("05", "Exercise 4", "(2 * np.log(0.5) * (-2) + np.log(0.5) * (-0.5)) / 2", "opposite sign"),
     ("05", "Exercise 4", "-(np.log(0.5) * (-2) + np.log(0.5) * (-0.5)) / 2", "off by"),  # one term
+    # 06 · REINFORCE balances CartPole
+    ("06", "Exercise 1", "[4, 3, 2, 1]", "off by"),                 # undiscounted
+    ("06", "Exercise 1", "[1.875] * 4", "off by"),                  # the full return R(τ)
+    ("06", "Exercise 1", "[1.875, 0.875, 0.375, 0.125]", "off by"),  # γ^t G_t, from step 0
+    ("06", "Exercise 2", "[5 - 11 / 3, 4 - 8 / 3, 3 - 5 / 3, 2 - 1, 1 - 1 / 3]", "off by"),
+    #   ^ the mean over all three episodes, ended ones counted as 0
+    ("06", "Exercise 2", "[2, 2, 1, 1, 1]", "off by"),              # leave-one-out
+    ("06", "Exercise 2", "[5, 4, 3, 2, 1]", "off by"),              # no baseline
+    ("06", "Exercise 3", "1", "True or False"),
+    ("06", "Exercise 3", "not linear_run.solved", "is not it"),
 ]
 
 _PLACEHOLDER = re.compile(r"^(\w+) = \.\.\.", re.M)

@@ -39,12 +39,15 @@ def test_scrubber_shows_log_pi_of_the_chosen_update(history):
 
 
 def test_scrubber_learns_the_obvious_states(history):
-    ex = TrainingScrubber(history, STATES)
+    # a pole *falling* right is caught by pushing right, and vice versa: learned within the
+    # first 12,000 steps on every seed we tried (0-11: π(right) ≥ 0.78 and ≤ 0.14), unlike the
+    # still-but-tilted states, which vary from seed to seed (notebook 06, section 8)
+    falling = np.array([[0, 0, 0, 0.5], [0, 0, 0, -0.5]])
+    ex = TrainingScrubber(history, falling)
     try:
         ex.slider.value = ex.slider.max
         p_right = np.exp(ex.dots.get_offsets()[:, 1])
-        # a pole tilting right is caught by pushing right, and vice versa
-        assert p_right[1] > 0.6 and p_right[2] < 0.4, p_right
+        assert p_right[0] > 0.6 and p_right[1] < 0.4, p_right
     finally:
         ex.close()
 
