@@ -44,6 +44,7 @@ depends on the answers only through their rewards.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -148,7 +149,11 @@ class Answers:
 
 def all_answers(max_len: int = MAX_LEN) -> Answers:
     """List every answer of up to ``max_len`` tokens. Introduced in notebook 09."""
-    max_len = check_count("max_len", max_len)
+    return _all_answers(check_count("max_len", max_len))
+
+
+@functools.lru_cache(maxsize=8)
+def _all_answers(max_len: int) -> Answers:
     seqs = _enumerate_answers(max_len)
     counts = np.zeros((len(seqs), N_CONTEXTS, N_TOKENS))
     for i, seq in enumerate(seqs):
