@@ -68,7 +68,6 @@ class GroupExplorer(Explorer):
         self.ax_adv.legend(loc="upper right", fontsize=8)
         self.ax_adv.set_ylabel("weight")
         self.ax_adv.set_xlim(-0.6, MAX_M - 0.4)
-        self.ax_adv.set_xticks(x, [""] * MAX_M, rotation=60, fontsize=8)
         self.title = self.ax_adv.set_title("")
 
         self.dir_bars = {}
@@ -115,8 +114,7 @@ class GroupExplorer(Explorer):
             bar.set_color(COLORS["green"] if shown and r[i] == 1 else COLORS["orange"])
             bar.set_visible(shown)
         self.dots.set_offsets(np.c_[np.arange(m), token_w])
-        self.ax_adv.set_xticks(np.arange(MAX_M),
-                               [task.answers.text[j] for j in rows] + [""] * (MAX_M - m),
+        self.ax_adv.set_xticks(np.arange(m), [task.answers.text[j] for j in rows],
                                rotation=60, fontsize=8)
         self.ax_adv.set_xlim(-0.6, max(m, 4) - 0.4)
         top = max(1.0, float(np.abs(adv).max()) * 1.15)
