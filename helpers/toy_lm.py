@@ -274,23 +274,53 @@ class Task:
         w = self.probs(theta) * self.rewards / self.n_prompts
         return np.einsum("qy,qyk->k", w, self.scores(theta))
 
-    def mean_length(self, theta, which: str = "all") -> float:
-        """E[|y|] over prompts and answers; ``which`` = 'all', 'wrong' or 'correct'
-        (conditional on the answer being wrong/correct, pooled over the prompts)."""
+    def _length_weights(self, theta, which: str) -> np.ndarray:
+        """π(y|q) restricted to the answers ``which`` names (all, wrong or correct)."""
         if which not in ("all", "wrong", "correct"):
             raise ValueError(f"which must be 'all', 'wrong' or 'correct'; got {which!r}.")
         p = self.probs(theta)
         if which == "wrong":
-            p = p * (1 - self.rewards)
-        elif which == "correct":
-            p = p * self.rewards
+            return p * (1 - self.rewards)
+        if which == "correct":
+            return p * self.rewards
+        return p
+
+    def mean_length(self, theta, which: str = "all") -> float:
+        """E[|y|] over prompts and answers; ``which`` = 'all', 'wrong' or 'correct'
+        (conditional on the answer being wrong/correct, pooled over the prompts)."""
+        p = self._length_weights(theta, which)
         return float((p * self.answers.lengths).sum() / p.sum())
+
+    def grad_mean_length(self, theta, which: str = "all") -> np.ndarray:
+        """∇ of :meth:`mean_length`, exactly: with weights w = π(y|q)·[y counts] and
+        L = Σ w|y| / Σ w, it is Σ w (|y| − L) ∇log π(y|q) / Σ w (the log-derivative trick
+        on a ratio of two sums). K-vector."""
+        p = self._length_weights(theta, which)
+        centred = p * (self.answers.lengths - (p * self.answers.lengths).sum() / p.sum())
+        return np.einsum("qy,qyk->k", centred, self.scores(theta)) / p.sum()
 
     def best_constant_baseline(self, theta) -> np.ndarray:
         """b*_q = E[r ‖∇log π‖²]/E[‖∇log π‖²] per prompt: the constant baseline with the
         smallest variance for one sampled answer (notebook 03's formula)."""
         pi, sq = self.probs(theta), (self.scores(theta) ** 2).sum(-1)
         return (pi * self.rewards * sq).sum(1) / (pi * sq).sum(1)
+
+    def answer_variance(self, theta, baseline=0.0) -> np.ndarray:
+        """Per prompt, E‖(r − b)∇log π(y|q) − E[...]‖² for ONE sampled answer and a constant
+        baseline b (a number, or one per prompt): notebook 03's variance, exactly.
+
+        b = 0 is REINFORCE; a reward shifted by +c for every answer is b = −c. REINFORCE
+        with m answers per prompt has update variance Σ_q V_q(0) / (m · Q²). It is
+        quadratic in b, V(b) = V(b*) + (b − b*)² E‖∇log π‖² (tests/test_toy_lm.py)."""
+        b = as_float_array("baseline", baseline, ndim=None)
+        if b.ndim > 1 or b.size not in (1, self.n_prompts):
+            raise ValueError(f"baseline must be one number or one per prompt "
+                             f"({self.n_prompts}); got shape {b.shape}.")
+        b = np.broadcast_to(b.reshape(-1, 1), (self.n_prompts, 1))
+        pi, S = self.probs(theta), self.scores(theta)
+        w = pi * (self.rewards - b)
+        mean = np.einsum("qy,qyk->qk", w, S)
+        return (w * (self.rewards - b) * (S**2).sum(-1)).sum(1) - (mean**2).sum(1)
 
     def kl(self, theta, reference) -> float:
         """mean_q KL(π_θ(·|q) ‖ π_ref(·|q)) over whole answers, by enumeration."""
@@ -578,25 +608,26 @@ def jacobian_asymmetry(task: Task, theta, estimator: str, m: int, h: float = 1e-
     return float(np.linalg.norm(D - D.T) / np.linalg.norm(D))
 
 
-def rate_of_change(task: Task, theta, direction, quantity: str = "wrong_length",
-                   h: float = 1e-5) -> float:
+def rate_of_change(task: Task, theta, direction, quantity: str = "wrong_length") -> float:
     """d/dη of a quantity at θ + η·u, u = direction/‖direction‖: how fast one unit step
     along ``direction`` changes J ('J') or the mean length of wrong answers
-    ('wrong_length'). Introduced in notebook 09."""
+    ('wrong_length'). Exact: u·∇J or u·∇E[|y| | wrong] (tests compare it with finite
+    differences). The fastest possible rate is the gradient's length, so the rate divided by
+    it is the cosine between ``direction`` and that gradient. Introduced in notebook 09."""
     th = task._theta(theta).ravel()
     u = as_float_array("direction", direction, shape=(th.size,))
     if not np.any(u):
         raise ValueError("direction is the zero vector: no step, nothing changes.")
-    u = u / np.linalg.norm(u)
+    return float(u @ quantity_gradient(task, th, quantity) / np.linalg.norm(u))
+
+
+def quantity_gradient(task: Task, theta, quantity: str = "wrong_length") -> np.ndarray:
+    """∇J ('J') or ∇E[|y| | wrong] ('wrong_length') at θ, exactly. Introduced in notebook 09."""
     if quantity == "J":
-        f = task.J
-    elif quantity == "wrong_length":
-        def f(t):
-            return task.mean_length(t, "wrong")
-    else:
-        raise ValueError(f"quantity must be 'J' or 'wrong_length'; got {quantity!r}.")
-    h = positive_scalar("h", h)
-    return (f(th + h * u) - f(th - h * u)) / (2 * h)
+        return task.grad_J(theta)
+    if quantity == "wrong_length":
+        return task.grad_mean_length(theta, "wrong")
+    raise ValueError(f"quantity must be 'J' or 'wrong_length'; got {quantity!r}.")
 
 
 # ----------------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ def test_equal_rewards_give_zero_advantages_and_m_one_is_refused_where_undefined
     (lambda: LM.angle_degrees([0, 0], [1, 0]), "zero vector"),
     (lambda: LM.reweighted_objective(LM.Task(), np.zeros(48), "grpo", 4), "not the gradient"),
     (lambda: LM.rate_of_change(LM.Task(), np.zeros(48), np.zeros(48)), "zero vector"),
+    (lambda: LM.Task().grad_mean_length(np.zeros(48), "short"), "which must be"),
 ])
 def test_bad_input_raises_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
@@ -213,12 +214,64 @@ def test_large_groups_ascend_two_arcsin_root_p():
     assert errors[1] < 3 / np.sqrt(1500)
 
 
+def _categorical_expected_update(theta, values, estimator, m):
+    """E[ĝ] for m draws from softmax(θ) over outcomes with rewards ``values``, listed."""
+    pi = np.exp(theta - theta.max())
+    pi /= pi.sum()
+    scores = np.eye(len(theta)) - pi
+    out = np.zeros(len(theta))
+    for group in itertools.product(range(len(theta)), repeat=m):
+        rows = list(group)
+        out += np.prod(pi[rows]) * (LM.advantages(values[rows], estimator) / m) @ scores[rows]
+    return out
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_std_division_ascends_a_function_only_with_two_reward_values(m):
+    """The notebook's remark: with 0/1 rewards std-normalised GRPO ascends J̃ = F_m(p); with
+    three reward levels its expected update is the gradient of nothing (asymmetric
+    Jacobian). A softmax over three outcomes reaches every reward distribution."""
+    theta = np.array([0.3, -0.2, 0.1])
+
+    def asymmetry(values):
+        h, cols = 1e-5, []
+        for k in range(3):
+            e = np.eye(3)[k] * h
+            cols.append((_categorical_expected_update(theta + e, values, "grpo_std_only", m)
+                         - _categorical_expected_update(theta - e, values, "grpo_std_only", m))
+                        / (2 * h))
+        D = np.array(cols).T
+        return np.linalg.norm(D - D.T) / np.linalg.norm(D)
+
+    assert asymmetry(np.array([0.0, 1.0, 1.0])) < 1e-8        # two values: a gradient
+    assert asymmetry(np.array([0.0, 0.5, 1.0])) > 0.05        # graded: not a gradient
+    assert asymmetry(np.array([0.0, 0.5, 1.0])) > 1e3 * asymmetry(np.array([0.0, 1.0, 1.0]))
+
+
 def test_length_normalised_updates_are_not_gradients(task):
     th0 = task.initial_theta()
     assert LM.jacobian_asymmetry(task, th0, "grpo", 8) > 0.1
     assert LM.jacobian_asymmetry(task, th0, "grpo_length_only", 8) > 0.1
     assert LM.jacobian_asymmetry(task, th0, "grpo_std_only", 8) < 1e-7
     assert LM.jacobian_asymmetry(task, th0, "dr_grpo", 8) < 1e-7
+
+
+def test_length_gradient_and_rates_match_finite_differences(task, theta):
+    for which in ("all", "wrong", "correct"):
+        fd = finite_difference_gradient(lambda t, w=which: task.mean_length(t, w), theta,
+                                        h=1e-5)
+        np.testing.assert_allclose(task.grad_mean_length(theta, which), fd, atol=1e-9)
+    u = np.random.default_rng(2).normal(size=task.n_params)
+    h = 1e-5
+    for quantity, f in (("J", task.J), ("wrong_length",
+                                         lambda t: task.mean_length(t, "wrong"))):
+        step = h * u / np.linalg.norm(u)
+        fd = (f(theta + step) - f(theta - step)) / (2 * h)
+        assert np.isclose(LM.rate_of_change(task, theta, u, quantity), fd, atol=1e-9)
+        grad = LM.quantity_gradient(task, theta, quantity)    # the fastest rate is ‖∇f‖
+        assert np.isclose(LM.rate_of_change(task, theta, grad, quantity), np.linalg.norm(grad))
+    with pytest.raises(ValueError, match="quantity must be"):
+        LM.rate_of_change(task, theta, u, "length")
 
 
 def test_grpo_tilts_the_step_and_lengthens_wrong_answers(task):
@@ -230,16 +283,43 @@ def test_grpo_tilts_the_step_and_lengthens_wrong_answers(task):
     assert fast > 10 * slow > 0
 
 
-def test_best_constant_baseline_minimises_single_answer_variance(task, theta):
+def test_answer_variance_is_notebook_03s_quadratic_and_b_star_its_minimum(task, theta):
     b_star = task.best_constant_baseline(theta)
     pi, S = task.probs(theta), task.scores(theta)
     for q in range(3):
-        def variance(b, q=q):
-            w = pi[q] * (task.rewards[q] - b)
-            mean = w @ S[q]
-            return (pi[q] * (task.rewards[q] - b) ** 2) @ (S[q] ** 2).sum(1) - mean @ mean
+        def variance(b, q=q):   # one answer, listed: E‖(r − b)s − E[(r − b)s]‖²
+            g = (task.rewards[q] - b)[:, None] * S[q]
+            mean = pi[q] @ g
+            return pi[q] @ ((g - mean) ** 2).sum(1)
+        for b in (0.0, -1.0, 0.3, b_star[q]):
+            assert np.isclose(task.answer_variance(theta, b)[q], variance(b), rtol=1e-12)
         assert variance(b_star[q]) < min(variance(b_star[q] - 0.01), variance(b_star[q] + 0.01))
-    assert np.all(task.best_constant_baseline(task.initial_theta()) < 0.1)
+        e_sq = pi[q] @ (S[q] ** 2).sum(1)
+        for b in (0.0, 0.7, -1.0):                  # V(b) = V(b*) + (b − b*)² E‖∇log π‖²
+            assert np.isclose(variance(b), variance(b_star[q]) + (b - b_star[q]) ** 2 * e_sq)
+    per_prompt = task.answer_variance(theta, [0.0, 0.5, 1.0])
+    assert np.allclose(per_prompt, [variance(b, q) for q, b in enumerate((0.0, 0.5, 1.0))])
+    with pytest.raises(ValueError, match="one number or one per prompt"):
+        task.answer_variance(theta, [0.0, 1.0])
+
+
+def test_reinforce_variance_is_m_answers_of_one_and_the_notebooks_baseline_facts(task):
+    th0 = task.initial_theta()
+    for m in (1, 8):
+        assert np.isclose(LM.update_variance(task, th0, "reinforce", m),
+                          task.answer_variance(th0, 0.0).sum() / (m * 9), rtol=1e-12)
+    p, b_star = task.success(th0), task.best_constant_baseline(th0)
+    assert np.all(b_star < 0.1) and b_star[0] < p[0] / 10       # b* far below p (easy prompt)
+    v0, v_p, v_shift = (task.answer_variance(th0, b) for b in (0.0, p, -1.0))
+    assert v_p[0] > 20 * v0[0]                                  # the easy prompt's noise
+    rloo = [LM._prompt_moments(task, th0, q, "rloo", 8) for q in range(3)]
+    rloo = np.array([second - mean @ mean for mean, second in rloo])
+    reinforce = v0 / 8
+    assert rloo[0] > 20 * reinforce[0] and rloo[0] > rloo[1:].sum()   # where RLOO's excess is
+    # shift every reward by +1: RLOO's advantages do not change, REINFORCE's variance grows
+    assert LM.advantages(np.array([1.0, 0, 0]) + 1, "rloo") == pytest.approx(
+        LM.advantages([1.0, 0, 0], "rloo"))
+    assert v_shift.sum() / (8 * 9) > 5 * LM.update_variance(task, th0, "rloo", 8)
 
 
 def test_kl_gradient_is_its_score_function_form(task, theta):
