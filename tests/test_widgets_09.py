@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import toy_lm as LM
-from helpers.widgets.group_explorer import CHOICES, MAX_M, GroupExplorer
+from helpers.widgets.group_explorer import CHOICES, HEIGHTS, MAX_M, GroupExplorer
 
 
 @pytest.fixture
@@ -23,10 +23,14 @@ def test_bars_are_the_estimators_advantages_of_the_shown_group(explorer):
         explorer.estimator.value = est
         rows, r, lengths = explorer.sample_group()
         np.testing.assert_allclose(heights(explorer), LM.advantages(r, est))
-        np.testing.assert_allclose(explorer.dots.get_offsets()[:, 1],
+        np.testing.assert_allclose(explorer.dots.get_ydata(),
                                    LM.advantages(r, est) * LM.length_factors(lengths, est))
-        labels = [t.get_text() for t in explorer.ax_adv.get_xticklabels()]
-        assert labels == [LM.Task().answers.text[j] for j in rows]
+        labels = [t.get_text() for t in explorer.labels]
+        m = explorer.m.value
+        assert labels[:m] == [LM.Task().answers.text[j] for j in rows] and not any(labels[m:])
+        assert [b.get_visible() for b in explorer.bars] == [i < m for i in range(MAX_M)]
+        low, high = explorer.ax_adv.get_ylim()
+        assert high == -low in HEIGHTS and np.all(np.abs(heights(explorer)) < high)
         assert explorer.message.value == ""
 
 
@@ -42,6 +46,22 @@ def test_expected_update_matches_the_helper_and_grpo_tilts_it(explorer):
     np.testing.assert_allclose([b.get_width() for b in explorer.dir_bars["expected"]],
                                [b.get_width() for b in explorer.dir_bars["exact"]], atol=1e-9)
     assert "0.0° from ∇J" in explorer.readout.value
+
+
+def test_the_direction_bars_are_cosines_with_the_steepest_steps(explorer):
+    task = LM.Task(lean=(1.0,))
+    theta = task.initial_theta()
+    grad_p, grad_len = (LM.quantity_gradient(task, theta, q) for q in ("J", "wrong_length"))
+    for est in ("grpo", "dr_grpo"):
+        explorer.estimator.value = est
+        mean = LM.expected_update(task, theta, est, 8)
+        want = [mean @ g / np.linalg.norm(mean) / np.linalg.norm(g) for g in (grad_p, grad_len)]
+        np.testing.assert_allclose([b.get_width() for b in explorer.dir_bars["expected"]], want)
+        np.testing.assert_allclose(explorer.dir_bars["exact"][0].get_width(), 1.0)  # ∇J = ∇p
+    assert explorer.ax_dir.get_xlim() == (-1.05, 1.05)
+    # GRPO's expected step leans towards longer wrong answers far more than ∇J's
+    explorer.estimator.value = "grpo"
+    assert explorer.shown_cosines["expected"][1] > 0.2 > 0.1 > explorer.shown_cosines["exact"][1]
 
 
 def test_m_one_leave_one_out_gives_a_message_not_a_traceback(explorer):
@@ -83,6 +103,9 @@ def test_every_setting_redraws_and_resample_changes_the_group(explorer):
                 explorer.lean.value = lean
                 assert explorer.message.value == "", (est, m, lean)
                 assert np.all(np.isfinite(heights(explorer)))
+                assert np.all(np.abs(heights(explorer)) < explorer.ax_adv.get_ylim()[1])
+                widths = [b.get_width() for bars in explorer.dir_bars.values() for b in bars]
+                assert np.all(np.abs(widths) <= 1 + 1e-12)
 
 
 @pytest.mark.parametrize("kwargs, match", [
