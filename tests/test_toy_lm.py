@@ -3,6 +3,9 @@ variance (against full enumeration of the groups and against seeded Monte Carlo)
 identities the notebook states, and the named effects of the std division and of 1/|y|."""
 
 import itertools
+import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -362,20 +365,61 @@ def test_grpo_lengthens_wrong_answers_in_training(task):
 
 
 # -- exercise checks reject the classic wrong answers ------------------------------------
-def test_exercise_checks_reject_classic_mistakes():
-    rloo = LM.rloo_advantages([1, 0, 0, 1])
-    wrong = check([0.5, -0.5, -0.5, 0.5], rloo, rtol=2e-3, quiet=True,
-                  hint="leave the answer itself out: average the other three rewards.")
-    assert not wrong.correct and "leave the answer itself out" in wrong.message
-    grpo = LM.grpo_advantages([1, 0, 0, 0])[0]
-    population = 0.75 / (np.sqrt(3) / 4)
-    wrong = check(population, grpo, rtol=2e-3, quiet=True, hint="divide by m − 1")
-    assert not wrong.correct and "m − 1" in wrong.message
-    assert not check(1.0, grpo, rtol=2e-3, quiet=True).correct      # RLOO's value
-    assert check(1.5, grpo, rtol=2e-3, quiet=True).correct
-    w = LM.answer_weights([1, 0, 0, 0], [2, 2, 5, 3], "grpo")
-    answers = ["a.", "b.", "bcbca…", "ab."]
-    pushed_most = answers[1 + int(np.argmin(w[1:3]))]
-    assert pushed_most == "b."
-    wrong = check("bcbca…", pushed_most, quiet=True, hint="divide each advantage by |y|")
-    assert not wrong.correct and "|y|" in wrong.message
+NOTEBOOK = (Path(__file__).resolve().parents[1] / "notebooks"
+            / "09_reinforce_for_language_models.ipynb")
+
+
+def _check_cells():
+    """{exercise name: source of its check cell}, read from the notebook itself."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    out = {}
+    for cell in cells:
+        text = "".join(cell["source"])
+        found = re.search(r'name="(Exercise \d+)"', text)
+        if cell["cell_type"] == "code" and found and "solution" not in cell["metadata"].get(
+                "tags", []):
+            out[found.group(1)] = text
+    return out
+
+
+def _run_check_cell(source, answer_expression):
+    """Run a check cell with ``answer = ...`` replaced; return what its check() said."""
+    assert "answer = ..." in source
+    said = []
+
+    def recording_check(*args, **kwargs):
+        said.append(check(*args, quiet=True, **kwargs))
+        return said[-1]
+
+    namespace = {"np": np, "LM": LM, "check": recording_check}
+    exec(source.replace("answer = ...", f"answer = {answer_expression}", 1), namespace)
+    assert len(said) == 1
+    return said[0]
+
+
+#: (exercise, a classic wrong answer, a phrase its message must contain)
+WRONG_ANSWERS = [
+    ("Exercise 1", "[0.5, -0.5, -0.5, 0.5]", "leave the answer itself out"),   # group mean
+    ("Exercise 1", "[1 / 3, -2 / 3, -2 / 3, 1 / 3]", "OTHER three"),          # /3 of all four
+    ("Exercise 1", "[-2 / 3, 2 / 3, 2 / 3, -2 / 3]", "A_i > 0"),             # the sign
+    ("Exercise 2", "0.75 / np.sqrt(3 / 16)", "sample std"),          # population std: 1.73
+    ("Exercise 2", "1.0", "sample std"),                              # RLOO's advantage
+    ("Exercise 2", "1 / 0.5", "r − mean"),                            # forgot the mean
+    ("Exercise 3", '"bcbca…"', "length |y|"),                         # the longer one
+    ("Exercise 3", '"a."', "two wrong answers"),                      # the correct one
+]
+
+
+@pytest.mark.parametrize("exercise, expression, phrase", WRONG_ANSWERS)
+def test_exercise_checks_reject_classic_mistakes(exercise, expression, phrase):
+    result = _run_check_cell(_check_cells()[exercise], expression)
+    assert not result.correct and "keep working" in result.message
+    assert phrase in result.message
+
+
+def test_exercise_solutions_pass_the_same_check_cells():
+    cells = _check_cells()
+    assert sorted(cells) == ["Exercise 1", "Exercise 2", "Exercise 3"]
+    for exercise, expression in [("Exercise 1", "[2 / 3, -2 / 3, -2 / 3, 2 / 3]"),
+                                 ("Exercise 2", "1.5"), ("Exercise 3", '"b."')]:
+        assert _run_check_cell(cells[exercise], expression).correct
