@@ -533,18 +533,20 @@ class CriticConfig:
     * ``bootstrap_truncated``: bootstrap from v̂ at the time limit (True) or treat it as a
       fall (False, wrong).
     * ``normalise``: centre the advantages over the batch and divide by max(std,
-      ``min_std``), as notebook 06 does with its weights.
+      ``min_std``), as notebook 06 does with its weights (the same floor of 10, in units of
+      reward: once v̂ is good the advantages are small, and the floor keeps their noise
+      from being blown up into full-sized steps).
 
     Introduced in notebook 07.
     """
 
     lam: float = 0.95
     lr: float = 0.01
-    steps: int = 5
+    steps: int = 20
     hidden: int = 16
     bootstrap_truncated: bool = True
     normalise: bool = True
-    min_std: float = 1.0
+    min_std: float = 10.0
 
     def validate(self):
         check_lambda(self.lam)
