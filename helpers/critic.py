@@ -67,6 +67,7 @@ __all__ = [
     "estimator_moments",
     "gae",
     "learn_values",
+    "moments_table",
     "mdp_advantages",
     "mdp_td_errors",
     "optimal_baseline",
@@ -237,6 +238,38 @@ class EstimatorMoments:
     def per_trajectory(self) -> float:
         """m · tr Cov[ĝ]."""
         return self.m * self.trace_cov
+
+    @property
+    def noise_to_signal(self) -> float:
+        """tr Cov[ĝ] / ‖E ĝ‖²: unchanged when ĝ is rescaled (as normalised or Adam steps are)."""
+        return self.trace_cov / float(self.mean @ self.mean)
+
+    def averaged(self, m: int) -> EstimatorMoments:
+        """The same estimator averaged over m independent batches: tr Cov divided by m."""
+        m = check_count("m", m)
+        return EstimatorMoments(self.mean, self.exact, self.trace_cov / m, self.m * m)
+
+
+def moments_table(rows: dict, m: int = 1) -> str:
+    """A text table of estimators, each brought to m trajectories per estimate. Notebook 07.
+
+    ``rows`` maps a name to :class:`EstimatorMoments`; one built from one trajectory is
+    averaged over m (:meth:`EstimatorMoments.averaged`), one built from a batch must
+    already have m trajectories. Columns: ‖bias‖, tr Cov[ĝ], E‖ĝ − ∇U‖² and
+    tr Cov[ĝ]/‖E ĝ‖².
+    """
+    m = check_count("m", m)
+    lines = [f"{'estimator (m = ' + str(m) + ')':40s} {'‖bias‖':>8s} {'tr Cov':>8s} "
+             f"{'MSE':>8s} {'noise/signal':>13s}"]
+    for name, mo in rows.items():
+        if not isinstance(mo, EstimatorMoments):
+            raise ValueError(f"{name!r} is not an EstimatorMoments.")
+        if mo.m not in (1, m):
+            raise ValueError(f"{name!r} was built from {mo.m} trajectories, not 1 or {m}.")
+        x = mo if mo.m == m else mo.averaged(m)
+        lines.append(f"{name:40s} {x.bias_norm:8.4f} {x.trace_cov:8.4f} {x.mse:8.4f} "
+                     f"{x.noise_to_signal:13.2f}")
+    return "\n".join(lines)
 
 
 def _moments(g, p, exact, m=1) -> EstimatorMoments:
