@@ -465,3 +465,20 @@ def test_exercise_which_lambda_is_unbiased():
     assert check(1.0, 1.0, quiet=True).correct
     res = check(0.0, 1.0, quiet=True, hint="which λ never uses v̂(s_{t+1})?")
     assert not res.correct and "never uses" in res.message
+
+
+def test_moments_table_and_averaging():
+    mdp, policy = M.example_mdp()
+    one = C.estimator_moments(mdp, policy, THETA)
+    two = one.averaged(2)
+    assert two.trace_cov == one.trace_cov / 2 and two.m == 2
+    np.testing.assert_array_equal(two.mean, one.mean)
+    assert one.noise_to_signal == pytest.approx(one.trace_cov / np.sum(one.exact ** 2))
+    table = C.moments_table({"plain": one, "batch": C.batch_baseline_moments(mdp, policy,
+                                                                            THETA, 2)}, m=2)
+    lines = table.splitlines()
+    assert len(lines) == 3 and f"{two.trace_cov:8.4f}" in lines[1] and "noise/signal" in lines[0]
+    with pytest.raises(ValueError, match="not 1 or 3"):
+        C.moments_table({"batch": C.batch_baseline_moments(mdp, policy, THETA, 2)}, m=3)
+    with pytest.raises(ValueError, match="EstimatorMoments"):
+        C.moments_table({"x": 1.0})
