@@ -9,7 +9,7 @@ enumerated):
 
 * the weights A_t of the GAE(λ) family, :func:`mdp_advantages`: the TD error
   δ_t = r_t + γ v̂(s_{t+1}) − v̂(s_t) with v̂(terminal) = 0, and A_t = Σ_l (γλ)^l δ_{t+l}
-  (Schulman et al. 2016, eq. 16). λ = 1 gives G_t − v̂(s_t), REINFORCE with v̂ as its
+  (Schulman et al. 2016, §3). λ = 1 gives G_t − v̂(s_t), REINFORCE with v̂ as its
   baseline (Sutton & Barto §13.4); λ = 0 gives δ_t, one-step actor-critic (§13.5);
 * the estimator ĝ = Σ_t γ^t A_t ∇log π(a_t|s_t) for one trajectory — **with** the factor
   γ^t, as in Sutton & Barto's boxes (their I ← γI), so that it is unbiased for ∇U when v̂
@@ -110,7 +110,7 @@ def td_errors(rewards, values, next_values, gamma: float) -> np.ndarray:
 
 
 def gae(deltas, gamma: float, lam: float) -> np.ndarray:
-    """A_t = Σ_{l ≥ 0} (γλ)^l δ_{t+l} along the last axis (Schulman et al. 2016, eq. 16).
+    """A_t = Σ_{l ≥ 0} (γλ)^l δ_{t+l} along the last axis (Schulman et al. 2016, §3).
 
     Computed backwards, A_t = δ_t + γλ A_{t+1}. ``deltas`` is one episode (T,) or a padded
     batch (m, T) whose entries past each episode's end are 0. λ = 0 returns δ itself; λ = 1
