@@ -38,6 +38,7 @@ enumerated):
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -267,7 +268,8 @@ def moments_table(rows: dict, m: int = 1) -> str:
         if mo.m not in (1, m):
             raise ValueError(f"{name!r} was built from {mo.m} trajectories, not 1 or {m}.")
         x = mo if mo.m == m else mo.averaged(m)
-        lines.append(f"{name:40s} {x.bias_norm:8.4f} {x.trace_cov:8.4f} {x.mse:8.4f} "
+        pad = 40 + sum(unicodedata.combining(ch) > 0 for ch in name)   # v̂: two code points
+        lines.append(f"{name:{pad}s} {x.bias_norm:8.4f} {x.trace_cov:8.4f} {x.mse:8.4f} "
                      f"{x.noise_to_signal:13.2f}")
     return "\n".join(lines)
 

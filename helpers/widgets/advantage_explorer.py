@@ -72,7 +72,7 @@ class AdvantageExplorer(Explorer):
         self.line_lam, = self.ax_a.plot([], [], color=COLORS["green"], lw=2.2, label="GAE(λ)")
         self.ax_a.axhline(0, color=COLORS["grey"], lw=0.8)
         self.ax_a.set(xlabel="step t of the episode", ylabel="advantage weight A_t")
-        self.ax_a.legend(loc="lower left", fontsize=8)
+        self.legend_a = self.ax_a.legend(loc="lower left", fontsize=8)
 
         self.lam = W.FloatSlider(value=float(lam), min=0.0, max=1.0, step=0.05,
                                  description="λ", continuous_update=False)
@@ -145,8 +145,7 @@ class AdvantageExplorer(Explorer):
         self.line_mc.set_data(t, G - v)
         self.line_td.set_data(t, delta)
         self.line_lam.set_data(t, C.gae(delta, self.gamma, lam))
-        self.line_lam.set_label(f"GAE(λ = {lam:.2f})")
-        self.ax_a.legend(loc="lower left", fontsize=8)
+        self.legend_a.get_texts()[2].set_text(f"GAE(λ = {lam:.2f})")
         for ax in (self.ax_v, self.ax_a):
             ax.relim()
             ax.autoscale_view()
