@@ -50,6 +50,9 @@ __all__ = [
     "padded_example_mdp",
     "quit_or_continue_mdp",
     "aliased_mdp",
+    "check_classification",
+    "check_fix",
+    "mystery_class",
     "angle_between",
     "ascents",
     "format_table",
@@ -214,60 +217,70 @@ def _sample_from_tables(mdp, tab, batch, index, beta):
 # The gallery: each estimator is a short function of one Sample
 # --------------------------------------------------------------------------------------
 def full_return(x):
-    """Σ_t ∇log π(a_t|s_t) · R(τ): the textbook estimator (unbiased)."""
+    """Σ_t ∇log π(a_t|s_t) · R(τ): the textbook estimator (unbiased). Notebook 08."""
     return x.per_episode(x.returns()[..., None])
 
 
 def reward_to_go(x):
-    """Σ_t ∇log π(a_t|s_t) · γ^t G_t: only the rewards that follow a_t (unbiased)."""
+    """Σ_t ∇log π(a_t|s_t) · γ^t G_t: only the rewards that follow a_t (unbiased).
+    Notebook 08."""
     return x.per_episode(x.discount * x.reward_to_go())
 
 
 def reward_to_go_baseline(x):
-    """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − V(s_t)): a baseline that depends on the state only."""
+    """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − V(s_t)): a baseline that depends on the state only.
+    Notebook 08."""
     return x.per_episode(x.discount * (x.reward_to_go() - x.V))
 
 
 def timestep_average(x):
     """Σ_i Σ_t ∇log π(a_t|s_t) R(τ_i) / N, N = Σ_i T_i: the mean over every timestep of the
-    batch (OpenAI Spinning Up's ``1_simple_pg.py``: ``-(logp * weights).mean()``)."""
+    batch (OpenAI Spinning Up's ``1_simple_pg.py``: ``-(logp * weights).mean()``).
+    Notebook 08."""
     N = x.lengths.sum(axis=-1)[..., None]
     return x.per_episode(x.returns()[..., None]) * x.m / N
 
 
 def no_discount_power(x):
-    """Σ_t ∇log π(a_t|s_t) · G_t: discounted from t, the γ^t dropped (most tutorials)."""
+    """Σ_t ∇log π(a_t|s_t) · G_t: discounted from t, the γ^t dropped (most tutorials).
+    Notebook 08."""
     return x.per_episode(x.reward_to_go())
 
 
 def discount_twice(x):
-    """Σ_t ∇log π(a_t|s_t) · γ^t (γ^t G_t): γ^t applied to a reward-to-go that already has it."""
+    """Σ_t ∇log π(a_t|s_t) · γ^t (γ^t G_t): γ^t applied to a reward-to-go that already has it.
+    Notebook 08."""
     return x.per_episode(x.discount**2 * x.reward_to_go())
 
 
 def past_rewards(x):
-    """Σ_t ∇log π(a_t|s_t) · Σ_{t'<t} γ^t' r_t': weighted by the rewards *before* the action."""
+    """Σ_t ∇log π(a_t|s_t) · Σ_{t'<t} γ^t' r_t': weighted by the rewards *before* the action.
+    Notebook 08."""
     return x.per_episode(x.rewards_before())
 
 
 def own_reward_baseline(x):
-    """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − r_t): the baseline is the action's own reward."""
+    """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − r_t): the baseline is the action's own reward.
+    Notebook 08."""
     return x.per_episode(x.discount * (x.reward_to_go() - x.rewards))
 
 
 def q_baseline(x):
-    """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − Q(s_t, a_t)): the baseline sees the action taken."""
+    """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − Q(s_t, a_t)): the baseline sees the action taken.
+    Notebook 08."""
     return x.per_episode(x.discount * (x.reward_to_go() - x.Q))
 
 
 def batch_mean_baseline(x):
-    """Σ_t ∇log π(a_t|s_t) · (R(τ_i) − mean_j R(τ_j)): the batch mean includes τ_i itself."""
+    """Σ_t ∇log π(a_t|s_t) · (R(τ_i) − mean_j R(τ_j)): the batch mean includes τ_i itself.
+    Notebook 08."""
     R = x.returns()
     return x.per_episode((R - R.mean(axis=-1, keepdims=True))[..., None])
 
 
 def leave_one_out_baseline(x):
-    """Σ_t ∇log π(a_t|s_t) · (R(τ_i) − mean_{j≠i} R(τ_j)): the others' mean (needs m ≥ 2)."""
+    """Σ_t ∇log π(a_t|s_t) · (R(τ_i) − mean_{j≠i} R(τ_j)): the others' mean (needs m ≥ 2).
+    Notebook 08."""
     if x.m < 2:
         raise ValueError("the leave-one-out baseline needs at least m = 2 episodes per batch.")
     R = x.returns()
@@ -278,7 +291,8 @@ def leave_one_out_baseline(x):
 def episode_standardised(x):
     """G_t standardised within each episode, (G_t − mean_t G)/(std_t G + ε), one episode at
     a time (the Hugging Face course's REINFORCE; std with ddof=1 as in torch; an episode of
-    one step, whose std torch would call NaN, gets weight 0)."""
+    one step, whose std torch would call NaN, gets weight 0).
+    Notebook 08."""
     G, n = x.reward_to_go(), x.lengths[..., None]
     mean = G.sum(axis=-1, keepdims=True) / n
     dev = np.where(x.mask, G - mean, 0.0)
@@ -288,7 +302,8 @@ def episode_standardised(x):
 
 def batch_standardised(x):
     """γ^t G_t standardised over every timestep of the batch, (w − mean)/(std + ε), as
-    Spinning Up's VPG does to its advantages."""
+    Spinning Up's VPG does to its advantages.
+    Notebook 08."""
     w, n = x.discount * x.reward_to_go(), x.lengths.sum(axis=(-2, -1))[..., None, None]
     mean = w.sum(axis=(-2, -1), keepdims=True) / n
     dev = np.where(x.mask, w - mean, 0.0)
@@ -297,38 +312,44 @@ def batch_standardised(x):
 
 
 def probability_not_log(x):
-    """Σ_t ∇π(a_t|s_t) · R(τ): the gradient of the probability, not of its log."""
+    """Σ_t ∇π(a_t|s_t) · R(τ): the gradient of the probability, not of its log. Notebook 08."""
     return x.per_episode(x.returns()[..., None] * x.prob)
 
 
 def logit_not_log_prob(x):
-    """Σ_t ∇z(s_t, a_t) · R(τ): the taken action's logit treated as its log-probability."""
+    """Σ_t ∇z(s_t, a_t) · R(τ): the taken action's logit treated as its log-probability.
+    Notebook 08."""
     return x.per_episode(x.returns()[..., None], x.logit_grad)
 
 
 def entropy_bonus(x):
-    """reward-to-go + β Σ_t ∇H(π(·|s_t)): the usual entropy bonus (loss − β·entropy)."""
+    """reward-to-go + β Σ_t ∇H(π(·|s_t)): the usual entropy bonus (loss − β·entropy).
+    Notebook 08."""
     return reward_to_go(x) + x.beta * x.per_episode(1.0, x.entropy_grad)
 
 
 def entropy_wrong_sign(x):
-    """reward-to-go − β Σ_t ∇H(π(·|s_t)): the bonus with its sign flipped (loss + β·entropy)."""
+    """reward-to-go − β Σ_t ∇H(π(·|s_t)): the bonus with its sign flipped (loss + β·entropy).
+    Notebook 08."""
     return reward_to_go(x) - x.beta * x.per_episode(1.0, x.entropy_grad)
 
 
 def reuse_no_ratio(x):
-    """γ^t G_t-weighted scores at the new θ on trajectories sampled at θ_old, no correction."""
+    """γ^t G_t-weighted scores at the new θ on trajectories sampled at θ_old, no correction.
+    Notebook 08."""
     return reward_to_go(x)
 
 
 def reuse_trajectory_ratio(x):
-    """The same, times the trajectory's importance weight Π_t π_θ(a_t|s_t)/π_old(a_t|s_t)."""
+    """The same, times the trajectory's importance weight Π_t π_θ(a_t|s_t)/π_old(a_t|s_t).
+    Notebook 08."""
     rho = np.prod(np.where(x.mask, x.ratio, 1.0), axis=-1)
     return x.per_episode(rho[..., None] * x.discount * x.reward_to_go())
 
 
 def reuse_step_ratio(x):
-    """The same with each step's own ratio π_θ(a_t|s_t)/π_old(a_t|s_t) (PPO's, unclipped)."""
+    """The same with each step's own ratio π_θ(a_t|s_t)/π_old(a_t|s_t) (PPO's, unclipped).
+    Notebook 08."""
     return x.per_episode(x.ratio * x.discount * x.reward_to_go())
 
 
@@ -411,10 +432,16 @@ SOURCES = {
 def get(name) -> Estimator:
     """The gallery's estimator called ``name`` (else a ``ValueError`` listing the names).
 
-    Introduced in notebook 08.
+    A function of a :class:`Sample` (your own estimator) is wrapped as a per-episode
+    estimator; pass ``Estimator(name, fn, label, group, batch=True)`` for one whose weights
+    depend on the whole batch. Introduced in notebook 08.
     """
     if isinstance(name, Estimator):
         return name
+    if callable(name) and not isinstance(name, str):
+        fn = name
+        return Estimator(getattr(fn, "__name__", "your estimator"), fn,
+                         getattr(fn, "__name__", "your estimator"), "yours", batch=True)
     if not isinstance(name, str) or name not in ESTIMATORS:
         raise ValueError(f"{name!r} is not an estimator of the gallery; choose one of: "
                          + ", ".join(ESTIMATORS) + ".")
@@ -854,3 +881,98 @@ def format_table(rows) -> str:
         lines.append(f"{get(c.name).label:38} {angle:>8} {c.norm_ratio:10.3f} "
                      f"{c.variance:9.4f}  {cls}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# Exercises of notebook 08: three mystery estimators to classify, one estimator to fix
+# --------------------------------------------------------------------------------------
+def mystery_a(x):
+    """Mystery A (notebook 08, exercise 1)."""
+    R = x.returns()
+    others = (R.sum(axis=-1, keepdims=True) - R) / (x.m - 1)
+    return x.per_episode(x.discount * x.reward_to_go() - others[..., None])
+
+
+def mystery_b(x):
+    """Mystery B (notebook 08, exercise 2)."""
+    return x.per_episode((x.returns() / x.lengths)[..., None])
+
+
+def mystery_c(x):
+    """Mystery C (notebook 08, exercise 3)."""
+    return x.per_episode(0.1 * (x.returns()[..., None] - 5.0))
+
+
+#: the mysteries, and the hint a wrong classification gets
+MYSTERIES = {
+    "mystery_a": (mystery_a, {
+        "biased": "the subtracted mean uses only the *other* episodes of the batch, which were "
+                  "sampled independently of τ_i's actions: a baseline that cannot see them.",
+        "scaled": "compare the norms: nothing multiplies the weights, and the baseline adds zero "
+                  "in expectation."}),
+    "mystery_b": (mystery_b, {
+        "unbiased": "each episode's weight is divided by its own length T_i, and T_i depends on "
+                    "the actions in this MDP (A → right → end has one step).",
+        "scaled": "a positive scale must be one constant for every trajectory; 1/T_i is 1 for "
+                  "some episodes and ½ for others, so long episodes are tilted down."}),
+    "mystery_c": (mystery_c, {
+        "unbiased": "a constant baseline (5) adds zero in expectation, but the factor 0.1 stays: "
+                    "compare ‖E[ĝ]‖ with ‖∇U‖.",
+        "biased": "(R − 5)·0.1: a constant baseline changes nothing in expectation, and 0.1 only "
+                  "shortens the step."}),
+}
+
+
+def mystery_class(name: str, mdp=None, policy=None, m: int = 3) -> str:
+    """The class of a mystery estimator, by exact enumeration on notebook 04's MDP (at three
+    θ) with batches of m. Introduced in notebook 08."""
+    if name not in MYSTERIES:
+        raise ValueError(f"{name!r} is not a mystery; choose one of {', '.join(MYSTERIES)}.")
+    if mdp is None:
+        mdp, policy = M.example_mdp()
+    fn = MYSTERIES[name][0]
+    return compare(Estimator(name, fn, name, "mystery", batch=True), mdp, policy,
+                   [[-1.0, -1.0], [0.5, -1.0], [1.0, 0.5]], m).cls
+
+
+def check_classification(answer, name: str, *, quiet: bool = False):
+    """Check a learner's class ("unbiased", "scaled" or "biased") for mystery ``name``, with a
+    hint that fits the wrong answer given. Introduced in notebook 08."""
+    from helpers.checks import check
+
+    expected = mystery_class(name)
+    hints = MYSTERIES[name][1]
+    valid = ("unbiased", "scaled", "biased")
+    if isinstance(answer, str) and answer not in valid:
+        hint = f"answer one of {valid}."
+    else:
+        hint = hints.get(answer) if isinstance(answer, str) else None
+    return check(answer, expected, name=f"Exercise ({name})", hint=hint, quiet=quiet)
+
+
+def check_fix(fn, *, m: int = 3, quiet: bool = False):
+    """Exercise 4 of notebook 08: is your fixed batch baseline unbiased? Compares E[ĝ] of
+    ``fn`` (a function of a :class:`Sample`) for batches of m with ∇U, exactly, on notebook
+    04's MDP at θ = (0.5, −1). Introduced in notebook 08."""
+    from helpers.checks import check
+
+    mdp, policy = M.example_mdp()
+    theta = np.array([0.5, -1.0])
+    exact = M.exact_gradient(mdp, policy, theta)
+    if fn is None or fn is Ellipsis:
+        return check(fn, exact, name="Exercise 4", quiet=quiet)
+    try:
+        probe = make_sample(mdp, policy, theta, Enumeration(mdp, policy, 1).trajectories,
+                            index=np.zeros((1, m), dtype=int))
+        if fn(probe) is Ellipsis:
+            return check(None, exact, name="Exercise 4", quiet=quiet)
+        mean = Enumeration(mdp, policy, m).expect(get(fn), theta).mean
+    except Exception as err:  # a check never raises on an unfinished answer
+        return check(f"your function raised {type(err).__name__}: {err}", exact,
+                     name="Exercise 4", quiet=quiet,
+                     hint="it gets a Sample x; use x.returns(), x.m and x.per_episode(weights).")
+    ratio = float(mean @ exact / (exact @ exact))
+    hint = (f"E[ĝ] is {ratio:.3f} × ∇U: the mean still includes τ_i itself, or divides by m "
+            "instead of m − 1." if abs(ratio - 1) > 1e-6 and np.allclose(mean, ratio * exact)
+            else "subtract the mean return of the *other* m − 1 episodes from R(τ_i).")
+    return check(mean, exact, name="Exercise 4", rtol=1e-9, atol=1e-12, hint=hint, quiet=quiet)
