@@ -304,7 +304,7 @@ def batch_standardised(x):
     """γ^t G_t standardised over every timestep of the batch, (w − mean)/(std + ε), as
     Spinning Up's VPG does to its advantages.
     Notebook 08."""
-    w, n = x.discount * x.reward_to_go(), x.lengths.sum(axis=(-2, -1))[..., None, None]
+    w, n = x.discount * x.reward_to_go(), x.lengths.sum(axis=-1)[..., None, None]
     mean = w.sum(axis=(-2, -1), keepdims=True) / n
     dev = np.where(x.mask, w - mean, 0.0)
     std = np.sqrt((dev**2).sum(axis=(-2, -1), keepdims=True) / n)
