@@ -683,7 +683,10 @@ def compare(estimator, mdp, policy, thetas, m: int = 1, *, theta_old=None,
     unbiased = all(np.linalg.norm(r[0].mean - r[1]) <= r[2] for r in rows)
     same_c = all(abs(c - scales[0]) * np.linalg.norm(r[1]) <= 2 * r[2]
                  for r, c in zip(rows, scales, strict=True))
-    scaled = (not unbiased and scales[0] > 0 and same_c
+    # c > 0 must be more than rounding: a zero expectation is not a scaled gradient
+    scaled = (not unbiased and not zero and all(c * np.linalg.norm(r[1]) > r[2]
+                                                for r, c in zip(rows, scales, strict=True))
+              and same_c
               and all(err <= r[2] for err, r in zip(errors, rows, strict=True)))
     cls = "unbiased" if unbiased else "scaled" if scaled else "biased"
     return Comparison(est.name, cls, angle, en / tn, scales[0] if scaled else np.nan,

@@ -417,3 +417,11 @@ def test_bad_input_gives_clear_value_errors(example):
                                                   horizon=2), pol, [0.0, 0.0])
     with pytest.raises(ValueError, match="not a mystery"):
         B.mystery_class("mystery_z")
+
+
+def test_a_zero_expectation_is_never_scaled(example):
+    # rounding leaves E[ĝ] ≈ 1e-17 ∇U for the Q baseline; that is zero, not a tiny positive scale
+    mdp, pol = example
+    for m in (1, 3):
+        c = B.compare("q_baseline", mdp, pol, THETAS, m=m)
+        assert c.cls == "biased" and c.zero and np.isnan(c.scale)
