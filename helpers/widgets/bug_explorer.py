@@ -97,8 +97,10 @@ class BugExplorer(GradientCloudExplorer):
         spec, theta, m = self.spec, self.theta, self.m.value
         m_eff = m if spec.batch else 1
         if math.comb(self.n_trajectories + m_eff - 1, m_eff) <= MAX_EXACT_BATCHES:
-            return B.expectation(spec.name, self.mdp, self.policy, theta, m_eff,
-                                 theta_old=self._theta_old(theta), method="exact")
+            if ("enumeration", m_eff) not in self._cache:    # built once per batch size
+                self._cache["enumeration", m_eff] = B.Enumeration(self.mdp, self.policy, m_eff)
+            return self._cache["enumeration", m_eff].expect(spec.name, theta,
+                                                            theta_old=self._theta_old(theta))
         rng = np.random.default_rng([self.seed, 10_007])
         return B.monte_carlo_mean(spec.name, self.mdp, self.policy, theta, m,
                                   max(200, 20_000 // m), rng, theta_old=self._theta_old(theta))
@@ -108,7 +110,7 @@ class BugExplorer(GradientCloudExplorer):
         spec = self.spec
         m = min(self.m.value, ASCENT_M) if spec.batch else 1
         m = max(m, spec.min_m)
-        key = (spec.name, tuple(self.theta), m)
+        key = (spec.name, tuple(self.theta), m)      # m is 1 unless the estimator needs more
         if key not in self._cache:
             if "optimum" not in self._cache:
                 self._cache["optimum"] = B.best_performance(self.mdp, self.policy)
