@@ -88,7 +88,7 @@ def test_every_estimator_at_extreme_settings_redraws_or_explains(explorer):
 def test_a_broken_computation_shows_a_message_not_a_traceback(explorer, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("theta contains NaN values; every entry must be a finite number.")
-    monkeypatch.setattr(B, "expectation", broken)
+    monkeypatch.setattr(B.Enumeration, "expect", broken)
     explorer.estimator.value = "full_return"
     assert "NaN" in explorer.message.value
     monkeypatch.undo()
