@@ -60,7 +60,6 @@ __all__ = [
     "best_performance",
     "entropy_regularised_performance",
     "discounted_example_mdp",
-    "source_of",
 ]
 
 #: the entropy coefficient β of the two entropy-bonus estimators (their weight on ∇H)
@@ -367,11 +366,6 @@ class Estimator:
     min_m: int = 1
     batch: bool = False             # True: each episode's weight depends on the others
 
-    @property
-    def formula(self) -> str:
-        """The docstring's first sentence: what the estimator computes."""
-        return " ".join((self.fn.__doc__ or "").split())
-
     def __call__(self, sample: Sample) -> np.ndarray:
         if not isinstance(sample, Sample):
             raise ValueError(f"an estimator reads a pg_bugs.Sample (from make_sample); got "
@@ -417,18 +411,6 @@ ESTIMATORS = {
     for fn, label, group in _GALLERY
 }
 
-#: where each mistake appears or is discussed (read before citing; see notebook 08 §7)
-SOURCES = {
-    "timestep_average": "OpenAI Spinning Up, spinup/examples/pytorch/pg_math/1_simple_pg.py; "
-                        "issues #59, #222, #414, #454",
-    "no_discount_power": "Gymnasium's REINFORCE tutorial (mujoco_reinforce.py) and the Hugging "
-                         "Face course's unit 4; Nota & Thomas (2020); Thomas (2014)",
-    "episode_standardised": "Hugging Face Deep RL course, unit 4 hands-on (reinforce())",
-    "batch_standardised": "OpenAI Spinning Up, spinup/algos/pytorch/vpg/vpg.py (VPGBuffer.get)",
-    "past_rewards": "OpenAI Spinning Up, 'Don't let the past distract you' (rl_intro3)",
-}
-
-
 def get(name) -> Estimator:
     """The gallery's estimator called ``name`` (else a ``ValueError`` listing the names).
 
@@ -446,11 +428,6 @@ def get(name) -> Estimator:
         raise ValueError(f"{name!r} is not an estimator of the gallery; choose one of: "
                          + ", ".join(ESTIMATORS) + ".")
     return ESTIMATORS[name]
-
-
-def source_of(name) -> str:
-    """Where the mistake ``name`` appears or is discussed ('' if nowhere cited). Notebook 08."""
-    return SOURCES.get(get(name).name, "")
 
 
 # --------------------------------------------------------------------------------------
