@@ -60,6 +60,8 @@ __all__ = [
     "best_performance",
     "entropy_regularised_performance",
     "discounted_example_mdp",
+    "gradient_from",
+    "ppo_surrogate",
 ]
 
 #: the entropy coefficient β of the two entropy-bonus estimators (their weight on ∇H)
@@ -277,6 +279,18 @@ def batch_mean_baseline(x):
     return x.per_episode((R - R.mean(axis=-1, keepdims=True))[..., None])
 
 
+def per_timestep_baseline(x):
+    """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − b_t), b_t the mean of G_t over the batch's episodes
+    still running at step t, the episode itself included (notebook 06's baseline,
+    ``helpers.reinforce.per_timestep_baseline``). With n_t episodes running, the weight is
+    (n_t − 1)/n_t times the leave-one-out weight: a factor that changes with t.
+    Notebook 08."""
+    G, alive = x.reward_to_go(), x.mask
+    n = alive.sum(axis=-2, keepdims=True)
+    b = np.where(alive, G, 0.0).sum(axis=-2, keepdims=True) / np.maximum(n, 1)
+    return x.per_episode(x.discount * (G - b))
+
+
 def leave_one_out_baseline(x):
     """Σ_t ∇log π(a_t|s_t) · (R(τ_i) − mean_{j≠i} R(τ_j)): the others' mean (needs m ≥ 2).
     Notebook 08."""
@@ -301,7 +315,7 @@ def episode_standardised(x):
 
 def batch_standardised(x):
     """γ^t G_t standardised over every timestep of the batch, (w − mean)/(std + ε), as
-    Spinning Up's VPG does to its advantages.
+    Spinning Up's VPG does to its advantages (there GAE-λ estimates; std with ddof=0).
     Notebook 08."""
     w, n = x.discount * x.reward_to_go(), x.lengths.sum(axis=-1)[..., None, None]
     mean = w.sum(axis=(-2, -1), keepdims=True) / n
@@ -322,8 +336,10 @@ def logit_not_log_prob(x):
 
 
 def entropy_bonus(x):
-    """reward-to-go + β Σ_t ∇H(π(·|s_t)): the usual entropy bonus (loss − β·entropy).
-    Notebook 08."""
+    """reward-to-go + β Σ_t ∇H(π(·|s_t)): the usual entropy bonus (loss − β·entropy), ∇H at
+    each visited step, summed over the episode like the policy term. Against ∇U_β
+    (:func:`entropy_regularised_gradient`) it lacks the entropy earned after each action and,
+    when γ < 1, the γ^t on ∇H. Notebook 08."""
     return reward_to_go(x) + x.beta * x.per_episode(1.0, x.entropy_grad)
 
 
@@ -347,8 +363,8 @@ def reuse_trajectory_ratio(x):
 
 
 def reuse_step_ratio(x):
-    """The same with each step's own ratio π_θ(a_t|s_t)/π_old(a_t|s_t) (PPO's, unclipped).
-    Notebook 08."""
+    """The same with each step's own ratio π_θ(a_t|s_t)/π_old(a_t|s_t): the gradient of PPO's
+    unclipped surrogate Σ_t ratio_t · γ^t G_t (:func:`ppo_surrogate`). Notebook 08."""
     return x.per_episode(x.ratio * x.discount * x.reward_to_go())
 
 
@@ -387,6 +403,7 @@ _GALLERY = [
     (own_reward_baseline, "baseline b_t = r_t", "baselines"),
     (q_baseline, "baseline b_t = Q(s_t, a_t)", "baselines"),
     (batch_mean_baseline, "batch mean baseline (self included)", "baselines"),
+    (per_timestep_baseline, "per-timestep batch mean (notebook 06)", "baselines"),
     (leave_one_out_baseline, "leave-one-out baseline", "baselines"),
     (episode_standardised, "standardised within each episode", "normalisation"),
     (batch_standardised, "standardised over the batch", "normalisation"),
@@ -406,8 +423,8 @@ ESTIMATORS = {
         objective="U_beta" if group == "entropy" else "U",
         reuses_data=group == "reuse",
         min_m=2 if fn is leave_one_out_baseline else 1,
-        batch=fn in (timestep_average, batch_mean_baseline, leave_one_out_baseline,
-                     batch_standardised))
+        batch=fn in (timestep_average, batch_mean_baseline, per_timestep_baseline,
+                     leave_one_out_baseline, batch_standardised))
     for fn, label, group in _GALLERY
 }
 
@@ -571,6 +588,7 @@ def entropy_regularised_gradient(mdp, policy, theta, beta: float = ENTROPY_BETA)
 def entropy_regularised_performance(mdp, policy, theta, beta: float = ENTROPY_BETA) -> float:
     """U_β(θ) = E[Σ_t γ^t (r_t + β H(π_θ(·|s_t)))] by enumeration. Notebook 08."""
     _check_pair(mdp, policy)
+    beta = as_finite_scalar("beta", beta)
     batch, p = M.enumerate_trajectories(mdp, policy, theta)
     pi = policy.probs(theta)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -578,6 +596,41 @@ def entropy_regularised_performance(mdp, policy, theta, beta: float = ENTROPY_BE
     t = np.arange(batch.mask.shape[1])
     bonus = np.where(batch.mask, beta * H[batch.states] * mdp.gamma**t, 0.0).sum(axis=1)
     return float(p @ (batch.returns(mdp.gamma) + bonus))
+
+
+def ppo_surrogate(mdp, policy, theta, theta_old) -> float:
+    """PPO's unclipped surrogate E_{τ~θ_old}[Σ_t ratio_t(θ) γ^t G_t], ratio_t(θ) =
+    π_θ(a_t|s_t)/π_old(a_t|s_t), by enumeration (no baseline, no clipping).
+
+    Its gradient is the expectation of :func:`reuse_step_ratio`; at θ = θ_old every ratio is
+    1 and the gradient is ∇U. Introduced in notebook 08.
+    """
+    _check_pair(mdp, policy)
+    batch, p_old = M.enumerate_trajectories(mdp, policy, theta_old)
+    log_ratio = policy.log_probs(theta) - policy.log_probs(theta_old)
+    ratio = np.where(batch.mask, np.exp(log_ratio[batch.states, batch.actions]), 0.0)
+    t = np.arange(batch.mask.shape[1])
+    weight = mdp.gamma**t * batch.reward_to_go(mdp.gamma)
+    return float(p_old @ np.sum(ratio * weight, axis=1))
+
+
+def gradient_from(mdp, policy, theta, *, states_at=None, returns_at=None) -> np.ndarray:
+    """Σ_s d(s) Σ_a ∇π_θ(a|s) Q(s, a), with the discounted visitation d of the policy at
+    ``states_at`` and the action values Q of the policy at ``returns_at`` (both default θ).
+
+    With both at θ this is the policy gradient theorem, ∇U(θ). With both at θ_old it is the
+    expectation of :func:`reuse_step_ratio` on data from θ_old: the per-step ratio corrects
+    the action at each step, not the states visited nor the returns that follow.
+    Introduced in notebook 08.
+    """
+    _check_pair(mdp, policy)
+    theta = policy.check_theta(theta)
+    at_s = theta if states_at is None else policy.check_theta(states_at)
+    at_r = theta if returns_at is None else policy.check_theta(returns_at)
+    d = M.discounted_visitation(mdp, policy, at_s)
+    _, Q = M.policy_evaluation(mdp, policy, at_r)
+    d = np.where(mdp.terminal, 0.0, d)
+    return np.einsum("s,sa,sa,sak->k", d, policy.probs(theta), Q, policy.scores(theta))
 
 
 @dataclass
