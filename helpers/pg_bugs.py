@@ -165,9 +165,11 @@ class _Tables:
         theta = policy.check_theta(theta)
         logpi = log_softmax(policy.features @ theta, axis=-1)
         self.pi = np.exp(logpi)
-        self.log_ratio = (np.zeros_like(logpi) if theta_old is None else
-                          logpi - log_softmax(policy.features @ policy.check_theta(theta_old),
-                                              axis=-1))
+        # log π at the parameters the data was sampled with (θ_old, or θ itself)
+        self.logpi_sampled = (logpi if theta_old is None else
+                              log_softmax(policy.features @ policy.check_theta(theta_old),
+                                          axis=-1))
+        self.log_ratio = logpi - self.logpi_sampled
         self.score = policy.features - np.einsum("sa,sak->sk", self.pi,
                                                  policy.features)[:, None, :]
         # ∇H(s) = −Σ_a π(a|s) log π(a|s) ∇log π(a|s)   (Σ_a ∇π = 0 removes the "+1")
@@ -490,6 +492,12 @@ class Enumeration:
         log_fact = np.array([math.lgamma(c + 1) for c in range(self.m + 1)])
         self._log_multinomial = math.lgamma(self.m + 1) - log_fact[counts].sum(axis=1)
         self._counts = counts
+        # log P(τ; θ) = log ρ(s₀) + Σ_t log P(s_{t+1}|s_t, a_t) + Σ_t log π_θ(a_t|s_t): the
+        # first two terms do not depend on θ, so they are summed once here
+        tr = self.trajectories
+        dyn = np.log(mdp.P[tr.states, tr.actions, tr.next_states], where=tr.mask,
+                     out=np.zeros(tr.mask.shape))
+        self._log_dynamics = np.log(mdp.rho[tr.states[:, 0]]) + dyn.sum(axis=1)
 
     @property
     def n_batches(self) -> int:
@@ -497,25 +505,31 @@ class Enumeration:
 
     def weights(self, theta_sampled) -> np.ndarray:
         """The probability of each batch when trajectories are sampled at ``theta_sampled``."""
-        p = M.trajectory_probabilities(self.mdp, self.policy, theta_sampled, self.trajectories)
-        with np.errstate(divide="ignore"):
-            logp = np.log(p)
+        theta_sampled = self.policy.check_theta(theta_sampled)
+        return self._weights(log_softmax(self.policy.features @ theta_sampled, axis=-1))
+
+    def _weights(self, logpi) -> np.ndarray:
+        tr = self.trajectories
+        logp = self._log_dynamics + np.where(tr.mask, logpi[tr.states, tr.actions], 0.0).sum(1)
         logw = self._log_multinomial + np.where(self._counts > 0, self._counts * logp, 0.0).sum(1)
         return np.exp(logw)
 
     def expect(self, estimator, theta, *, theta_old=None, beta: float = ENTROPY_BETA):
         """The exact :class:`Expectation` of ``estimator`` at θ (data sampled at θ_old)."""
-        est = get(estimator)
+        return self._expect(get(estimator), theta, theta_old, beta)[0]
+
+    def _expect(self, est, theta, theta_old, beta):
         theta = self.policy.check_theta(theta)
         tab = _Tables(self.mdp, self.policy, theta, theta_old)
         x = _sample_from_tables(self.mdp, tab, self.trajectories, self.index,
                                 as_finite_scalar("beta", beta))
         g = est(x)
-        w = self.weights(theta if theta_old is None else theta_old)
+        w = self._weights(tab.logpi_sampled)
         mean = w @ g
         var = float(w @ np.sum((g - mean) ** 2, axis=1))
         abs_sum = float(w @ np.linalg.norm(g, axis=1))
-        return Expectation(mean, var, "exact", self.n_batches, np.zeros_like(mean), abs_sum)
+        e = Expectation(mean, var, "exact", self.n_batches, np.zeros_like(mean), abs_sum)
+        return e, tab
 
 
 def monte_carlo_mean(estimator, mdp, policy, theta, m: int, n_batches: int, rng, *,
@@ -776,17 +790,19 @@ def ascent(estimator, mdp, policy, theta0, *, m: int = 1, eta: float = 2.0,
     enum = Enumeration(mdp, policy, m if est.batch else 1)
     perf = performance or (lambda t: M.exact_performance(mdp, policy, t))
     theta = policy.check_theta(theta0).copy()
-    thetas, Us, steps = [theta.copy()], [perf(theta)], []
+    thetas, Us, steps = [theta.copy()], [], []
     theta_old = theta.copy()
     for k in range(n_steps):
         if k % epochs == 0:
             theta_old = theta.copy()
-        step = eta * enum.expect(est, theta, theta_old=theta_old if est.reuses_data else None,
-                                 beta=beta).mean
+        e, tab = enum._expect(est, theta, theta_old if est.reuses_data else None, beta)
+        # U(θ) = ρ·V^π(θ), from the value table the expectation already needed
+        Us.append(float(mdp.rho @ tab.V) if performance is None else perf(theta))
+        step = eta * e.mean
         theta = theta + step
         thetas.append(theta.copy())
-        Us.append(perf(theta))
         steps.append(float(np.linalg.norm(step)))
+    Us.append(perf(theta))
     U = np.array(Us)
     best = best_performance(mdp, policy) if optimum is None else float(optimum)
     return AscentPath(est.name, np.array(thetas), U, np.array(steps),

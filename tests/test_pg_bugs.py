@@ -6,6 +6,7 @@ Monte Carlo means against exact ones within a statistical tolerance at fixed see
 """
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -516,3 +517,17 @@ def test_a_zero_expectation_is_never_scaled(example):
     for m in (1, 3):
         c = B.compare("q_baseline", mdp, pol, THETAS, m=m)
         assert c.cls == "biased" and c.zero and np.isnan(c.scale)
+
+
+def test_batch_weights_are_multinomial_in_the_trajectory_probabilities():
+    for make in (M.example_mdp, B.quit_or_continue_mdp, B.padded_example_mdp, B.aliased_mdp):
+        mdp, pol = make()
+        for m in (1, 3):
+            enum = B.Enumeration(mdp, pol, m)
+            for theta in ([0.0, 0.0], [2.0, -3.0], [-7.0, 5.0]):
+                p = M.trajectory_probabilities(mdp, pol, theta, enum.trajectories)
+                expected = np.array([
+                    math.factorial(m) / np.prod([math.factorial(c) for c in row])
+                    * np.prod(p ** row) for row in enum._counts])
+                np.testing.assert_allclose(enum.weights(theta), expected, rtol=1e-12)
+                assert abs(enum.weights(theta).sum() - 1) < 1e-12

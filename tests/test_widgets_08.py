@@ -120,3 +120,27 @@ def test_policy_of_the_wrong_shape_raises():
         BugExplorer(mdp, M.tabular_softmax(5, 2), grid=7)
     with pytest.raises(ValueError, match="wrong shape|policy is for"):
         BugExplorer(mdp, M.feature_softmax(np.zeros((3, 2, 2))), grid=7)
+
+
+def test_the_key_is_html_and_the_figure_has_few_text_artists(explorer):
+    # the legend and the title would be rendered again on every redraw: their facts live in
+    # HTML beside the figure instead (the key) and in the stats line (m, α)
+    assert explorer.ax.get_legend() is None and not explorer.title.get_visible()
+    for words in ("θ + α∇U (exact)", "θ + α E[ĝ] (this estimator)", "ascent with E[ĝ]"):
+        assert words in explorer.key.value
+    assert f"m = {explorer.m.value}" in explorer.stats.value and "α = 4" in explorer.stats.value
+    assert list(explorer.ax.get_xticks()) == [-4, -2, 0, 2, 4]
+
+
+def test_expected_steps_are_cached_and_seeded(explorer):
+    explorer.estimator.value = "batch_mean_baseline"
+    explorer.m.value = 50                            # Monte Carlo
+    first = explorer.expected()
+    assert first.method == "monte carlo" and explorer.expected() is first
+    explorer.theta1.value = 1.0
+    explorer.theta1.value = -1.0                     # back: the same seeded answer, not resampled
+    assert explorer.expected() is first
+    fresh = BugExplorer(n_estimates=5, grid=5, ascent_steps=2, m=50,
+                        estimator="batch_mean_baseline")
+    np.testing.assert_array_equal(fresh.expected().mean, first.mean)
+    fresh.close()

@@ -11,10 +11,12 @@ sliders and the resample button are its own.
 
 from __future__ import annotations
 
+import html
 import math
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from helpers import mdp as M
 from helpers import pg_bugs as B
@@ -72,8 +74,31 @@ class BugExplorer(GradientCloudExplorer):
         self.path, = ax.plot([], [], "-", color=ROLE["reference"], lw=1.5,
                              label="ascent with E[ĝ]")
         self.path_end, = ax.plot([], [], "s", color=ROLE["reference"], ms=5)
-        ax.legend(loc="lower right", fontsize=7, framealpha=0.9, frameon=True)
-        super()._finish([self.estimator, *controls], W.VBox([self.estimator, layout]))
+        # Every redraw renders every text artist again, and text is most of a frame's cost:
+        # the key goes into HTML beside the figure (the browser draws it once), the title's
+        # facts into the stats line, and the axes keep few ticks.
+        self.key = W.HTML(self._key_html())
+        ax.get_legend().remove()
+        self.title.set_visible(False)
+        ax.set_xticks([-4, -2, 0, 2, 4])
+        ax.set_yticks([-4, -2, 0, 2, 4])
+        for cax in self.fig.axes:
+            if cax is not ax:                                    # the colorbar
+                cax.yaxis.set_major_locator(MaxNLocator(4))
+        super()._finish([self.estimator, *controls],
+                        W.VBox([W.HBox([self.estimator, self.key]), layout]))
+
+    @staticmethod
+    def _key_html() -> str:
+        def swatch(colour, symbol):
+            return f'<span style="color:{colour};font-weight:bold">{symbol}</span>'
+        items = [(ROLE["exact"], "→", "θ + α∇U (exact)"),
+                 (ROLE["reference"], "→", "θ + α E[ĝ] (this estimator)"),
+                 (ROLE["score_function"], "●", "θ + α ĝ, each ĝ from m trajectories"),
+                 (ROLE["reference"], "✕", "mean of those"),
+                 (ROLE["reference"], "—■", "ascent with E[ĝ]")]
+        return ('<div style="font-size:12px;line-height:1.35">' + "<br>".join(
+            f"{swatch(c, s)} {html.escape(t)}" for c, s, t in items) + "</div>")
 
     @property
     def spec(self) -> B.Estimator:
@@ -93,17 +118,24 @@ class BugExplorer(GradientCloudExplorer):
         return self.spec(x)
 
     def expected(self):
-        """E[ĝ] at the current θ and m: exact when few enough batches, else Monte Carlo."""
+        """E[ĝ] at the current θ and m: exact when few enough batches, else Monte Carlo
+        (seeded, so the same settings give the same answer: cached per estimator, θ, m)."""
         spec, theta, m = self.spec, self.theta, self.m.value
         m_eff = m if spec.batch else 1
+        key = ("expected", spec.name, tuple(theta), m_eff)
+        if key in self._cache:
+            return self._cache[key]
         if math.comb(self.n_trajectories + m_eff - 1, m_eff) <= MAX_EXACT_BATCHES:
             if ("enumeration", m_eff) not in self._cache:    # built once per batch size
                 self._cache["enumeration", m_eff] = B.Enumeration(self.mdp, self.policy, m_eff)
-            return self._cache["enumeration", m_eff].expect(spec.name, theta,
-                                                            theta_old=self._theta_old(theta))
-        rng = np.random.default_rng([self.seed, 10_007])
-        return B.monte_carlo_mean(spec.name, self.mdp, self.policy, theta, m,
-                                  max(200, 20_000 // m), rng, theta_old=self._theta_old(theta))
+            e = self._cache["enumeration", m_eff].expect(spec.name, theta,
+                                                         theta_old=self._theta_old(theta))
+        else:
+            rng = np.random.default_rng([self.seed, 10_007])
+            e = B.monte_carlo_mean(spec.name, self.mdp, self.policy, theta, m,
+                                   max(200, 20_000 // m), rng, theta_old=self._theta_old(theta))
+        self._cache[key] = e
+        return e
 
     def ascent_path(self) -> B.AscentPath:
         """Exact-expectation ascent from the current θ (cached per estimator, θ and m)."""
@@ -139,6 +171,7 @@ class BugExplorer(GradientCloudExplorer):
         how = ("exact" if e.method == "exact" else
                f"Monte Carlo, ± {float(np.max(e.se)):.3f}")
         self.stats.value += (
+            f" ({self.n_estimates} estimates, m = {self.m.value}, α = {self.alpha:g})"
             f"<br>{self.spec.label}: E[ĝ] = ({e.mean[0]:.3f}, {e.mean[1]:.3f}) ({how}) · "
             f"angle to ∇U {angle} · ‖E[ĝ]‖/‖∇U‖ = {norm_e / max(norm_g, 1e-300):.2f} · "
             f"{self.ascent_steps} ascent steps from θ: U {path.U[0]:.3f} → {path.U[-1]:.3f}")
