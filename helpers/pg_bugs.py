@@ -360,8 +360,8 @@ def reuse_no_ratio(x):
 def reuse_trajectory_ratio(x):
     """The same, times the trajectory's importance weight Π_t π_θ(a_t|s_t)/π_old(a_t|s_t).
     Notebook 08."""
-    rho = np.prod(np.where(x.mask, x.ratio, 1.0), axis=-1)
-    return x.per_episode(rho[..., None] * x.discount * x.reward_to_go())
+    weight = np.prod(np.where(x.mask, x.ratio, 1.0), axis=-1)   # P(τ; θ) / P(τ; θ_old)
+    return x.per_episode(weight[..., None] * x.discount * x.reward_to_go())
 
 
 def reuse_step_ratio(x):
