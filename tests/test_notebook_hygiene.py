@@ -63,6 +63,12 @@ class TestNotebook:
                 assert cell.get("outputs") == [], f"cell {i} has outputs"
                 assert cell.get("execution_count") is None, f"cell {i} has an execution count"
 
+    def test_every_cell_has_an_id(self, path):
+        cells = load(path)["cells"]
+        ids = [c.get("id") for c in cells]
+        assert None not in ids, f"cells {[i for i, x in enumerate(ids) if x is None]} have no id"
+        assert len(set(ids)) == len(ids), "cell ids must be unique"
+
     def test_kernel_is_python3(self, path):
         nb = load(path)
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
