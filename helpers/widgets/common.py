@@ -45,6 +45,11 @@ def new_figure(nrows: int = 1, ncols: int = 1, figsize=None, **kwargs):
     kwargs.setdefault("layout", "constrained")
     with plt.ioff():
         fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
+    # Grid and ticks beneath the data, also beneath bars and scatter points (matplotlib's
+    # default puts them above patches and collections): then a redraw that changes only the
+    # data can leave the axes' grid, ticks and tick labels in the cached background.
+    for ax in np.atleast_1d(axes).flat:
+        ax.set_axisbelow(True)
     canvas = fig.canvas
     for attr, value in (("header_visible", False), ("footer_visible", False),
                         ("toolbar_visible", False), ("resizable", False)):
@@ -271,7 +276,6 @@ class _Blitter:
         self.fig = fig
         self.background = None
         self.units: list = []          # what is drawn over the background, in draw order
-        self.whole: set = set()        # the Axes among them that are redrawn whole
         self.blank: set = set()        # drew nothing in the last picture (hidden, empty text)
         self.signature = None
         self.n_full = self.n_blit = self.n_skipped = 0
@@ -286,11 +290,10 @@ class _Blitter:
         fig = self.fig
         axes = {}
         for ax in fig.axes:
-            axes[ax] = (tuple(ax.get_position().bounds), tuple(ax.viewLim.bounds),
-                        ax.get_visible(), ax.axison, ax.get_frame_on(),
-                        tuple(_axis_signature(c) for c in ax.get_children()
-                              if isinstance(c, Axis)),
-                        tuple(id(c) for c in ax.get_children()))
+            geometry = (tuple(ax.get_position().bounds), ax.get_visible(), ax.axison,
+                        ax.get_frame_on(), tuple(id(c) for c in ax.get_children()))
+            axes[ax] = (geometry, tuple(ax.viewLim.bounds),
+                        {c: _axis_signature(c) for c in ax.get_children() if isinstance(c, Axis)})
         return (tuple(fig.bbox.bounds), fig.dpi, tuple(id(c) for c in fig.get_children())), axes
 
     def _changed(self, unit) -> bool:
@@ -298,8 +301,24 @@ class _Blitter:
             return False   # drew nothing then, draws nothing now (its stale flag stays set)
         return any(a.stale for a in _descendants(unit) if a not in self.blank or not _is_blank(a))
 
-    def _axes_dirty(self, ax, old) -> bool:
-        return old is None or bool(ax.child_axes)
+    def _axes_units(self, ax, now, old):
+        """What to draw of ``ax`` over the background: [ax] (all of it), a tail of its draw
+        order starting at the first changed artist, or [] (nothing changed)."""
+        geometry, limits, axis_sigs = now
+        if old is None or old[0] != geometry or ax.child_axes:
+            return [ax]
+        moved = old[1] != limits   # every artist in data coordinates is drawn elsewhere
+
+        def changed(unit):
+            if isinstance(unit, Axis):
+                return axis_sigs[unit] != old[2].get(unit)
+            if unit is ax.patch:
+                return self._changed(unit)
+            return moved or self._changed(unit)
+
+        inner = _draw_order(ax)
+        first = next((i for i, u in enumerate(inner) if changed(u)), None)
+        return [] if first is None else inner[first:]
 
     def redraw(self):
         fig = self.fig
@@ -311,32 +330,25 @@ class _Blitter:
                        key=lambda a: a.get_zorder())
         if (self.background is None or fig_sig != old_fig or fig.patch.stale or fig.subfigs):
             return self._full()
-        dirty = {ax for ax in fig.axes
-                 if axes_sig[ax] != old_axes.get(ax) or self._axes_dirty(ax, old_axes.get(ax))}
         dynamic: list = []      # (figure-level item, [its units]) in figure draw order
         for item in order:
-            if isinstance(item, Axes):
-                if item in dirty:
-                    dynamic.append((item, [item]))
-                    continue
-                inner = _draw_order(item)
-                first = next((i for i, u in enumerate(inner)
-                              if not isinstance(u, Axis) and self._changed(u)), None)
-                if first is not None:
-                    dynamic.append((item, inner[first:]))
-            elif self._changed(item):
-                dynamic.append((item, [item]))
+            units = (self._axes_units(item, axes_sig[item], old_axes.get(item))
+                     if isinstance(item, Axes) else [item] if self._changed(item) else [])
+            if units:
+                dynamic.append((item, units))
         if not dynamic:
             self.n_skipped += 1
             return
         wanted = {u for _, us in dynamic for u in us}
-        whole = {item for item, us in dynamic if us == [item] and isinstance(item, Axes)}
-        if wanted <= set(self.units) and self.whole <= whole:
+        spare = set(self.units) - wanted
+        if wanted <= set(self.units) and not any(isinstance(u, (Axes, Axis)) for u in spare):
+            # the background still holds everything else; an Axis or a whole Axes redrawn
+            # for nothing would cost more than rebuilding the background once
             canvas.restore_region(self.background)
             self._draw_units()
             self.n_blit += 1
             return
-        self._rebuild(self._with_overlaps(order, dynamic), whole)
+        self._rebuild(self._with_overlaps(order, dynamic))
 
     def _with_overlaps(self, order, dynamic):
         """Add later figure-level items that overlap what is redrawn (exact stacking)."""
@@ -366,13 +378,11 @@ class _Blitter:
         return None if isinstance(artist, Text) else self.fig.bbox
 
     def _full(self):
-        self._rebuild([], set())
+        self._rebuild([])
 
-    def _rebuild(self, dynamic, whole):
+    def _rebuild(self, dynamic):
         canvas = self.fig.canvas
         self.units = [u for _, us in dynamic for u in us]
-        self.whole = {item for item, us in dynamic if us == [item] and isinstance(item, Axes)}
-        self.whole |= whole
         was = [(u, u.get_animated()) for u in self.units]
         for u in self.units:
             u.set_animated(True)   # left out of the background
