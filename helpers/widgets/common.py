@@ -338,6 +338,7 @@ class _Blitter:
                 dynamic.append((item, units))
         if not dynamic:
             self.n_skipped += 1
+            self._mark_current()
             return
         wanted = {u for _, us in dynamic for u in us}
         spare = set(self.units) - wanted
@@ -402,4 +403,13 @@ class _Blitter:
         for unit in self.units:
             fig.draw_artist(unit)
         self.blank = {a for a in _descendants(fig) if _is_blank(a)}
+        self._mark_current()
         fig.canvas.blit(fig.bbox)
+
+    def _mark_current(self):
+        """The picture shows the figure as it is, as after a full draw. Left stale, pyplot's
+        post-execute hook (which also runs after every widget message) would ask the browser
+        for a full redraw."""
+        for ax in self.fig.axes:
+            ax.stale = False
+        self.fig.stale = False
