@@ -10,11 +10,12 @@
   ``control.value`` and read the artists' data.
 
 Redraws are fast without a subclass doing anything special (:class:`_Blitter`): once the
-browser shows the figure, a control change re-renders only the artists that ``update()``
-changed, over a cached picture of everything else (matplotlib's blitting), and renders nothing
-when no artist changed. Anything that moves the rest of the picture (axis limits, ticks, labels,
-an added artist) falls back to a full redraw, so the picture is always the one a full redraw
-would give (tests/test_widgets_redraw.py compares them pixel by pixel).
+browser shows the figure, a control change re-renders only what ``update()`` changed (the
+artists whose data it set and whatever is drawn above them; after new limits, the data and the
+axis whose ticks moved), over a cached picture of everything else (matplotlib's blitting), and
+renders nothing when nothing in the figure changed. An added or removed artist, a moved or
+resized Axes or a changed figure falls back to a full redraw, so the picture is always the one
+a full redraw would give (tests/test_widgets_redraw.py compares them pixel by pixel).
 ``Explorer.fast_redraw = False`` switches this off, to time both ways side by side
 (benchmarks/widgets.py, tests/browser).
 Redraws that a newer slider value supersedes are already skipped by the browser side:
@@ -263,13 +264,16 @@ class _Blitter:
 
     After each picture every artist is fresh (``stale`` is False). After ``update()``, the
     stale artists are the ones it changed; they and everything drawn after them in the same
-    Axes are drawn over a cached background that holds the rest. An Axes whose limits, ticks,
-    position or labels changed is redrawn whole; a change to the figure itself, or an added or
-    removed artist, redraws everything. A later Axes or figure-level artist (a figure legend)
-    that overlaps what is redrawn is redrawn too, so the stacking order is exactly a full
-    draw's. The background is rebuilt only when the set of redrawn artists has to grow (or an
-    Axes no longer needs a whole redraw); any draw of the figure by someone else (ipympl after
-    a resize) discards it.
+    Axes are drawn over a cached background that holds the rest. When an Axes' limits change,
+    everything in it drawn in data coordinates moves, so its artists count as changed, and so
+    does each Axis whose ticks, tick labels or label changed (compared as data, since
+    ``set_xlim`` marks an Axis stale even when nothing moves). An Axes that moved, or gained or
+    lost an artist, is redrawn whole; a change to the figure itself redraws everything. A later
+    Axes or figure-level artist (a figure legend) that overlaps what is redrawn is redrawn too,
+    so the stacking order is exactly a full draw's. The background is rebuilt only when what
+    must be redrawn is not already left out of it, or when it leaves out an Axis or an Axes
+    that no longer needs redrawing; any draw of the figure by someone else (ipympl after a
+    resize) discards it.
     """
 
     def __init__(self, fig):
