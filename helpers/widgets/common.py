@@ -332,14 +332,23 @@ class _Blitter:
         self.signature = (fig_sig, axes_sig)
         order = sorted((c for c in fig.get_children() if c is not fig.patch),
                        key=lambda a: a.get_zorder())
-        if (self.background is None or fig_sig != old_fig or fig.patch.stale or fig.subfigs):
-            return self._full()
+        if fig.subfigs:
+            return self._rebuild([])
+        # No background (the first picture, or someone else drew the figure) or a new figure
+        # size: draw everything. Which artists to leave out of the new background is then only
+        # a guess for the next change (the picture is exact either way): the ones changed now.
+        fresh = self.background is None or fig_sig != old_fig or fig.patch.stale
         dynamic: list = []      # (figure-level item, [its units]) in figure draw order
         for item in order:
-            units = (self._axes_units(item, axes_sig[item], old_axes.get(item))
-                     if isinstance(item, Axes) else [item] if self._changed(item) else [])
+            if isinstance(item, Axes):
+                old = old_axes.get(item, axes_sig[item] if fresh else None)
+                units = self._axes_units(item, axes_sig[item], old)
+            else:
+                units = [item] if self._changed(item) else []
             if units:
                 dynamic.append((item, units))
+        if fresh:
+            return self._rebuild(self._with_overlaps(order, dynamic))
         if not dynamic:
             self.n_skipped += 1
             self._mark_current()
@@ -381,9 +390,6 @@ class _Blitter:
             return box
         # an empty text draws nothing; an artist that cannot say where it draws may be anywhere
         return None if isinstance(artist, Text) else self.fig.bbox
-
-    def _full(self):
-        self._rebuild([])
 
     def _rebuild(self, dynamic):
         canvas = self.fig.canvas
