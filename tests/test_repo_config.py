@@ -78,10 +78,12 @@ def test_test_only_tools_stay_out_of_the_learner_install():
 
 def make_dry_run(target: str) -> str:
     """The commands `make <target>` would run in a fresh clone (-B: as if nothing were built)."""
+    import os
     import subprocess
 
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(["make", "--no-print-directory", "-n", "-B", target], cwd=ROOT,
-                          capture_output=True, text=True, timeout=30)
+                          env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

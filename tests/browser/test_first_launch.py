@@ -45,7 +45,8 @@ def _fresh_profile(home: Path, port: int, token: str) -> dict:
         "ServerApp": {"port": port, "port_retries": 0, "open_browser": False},
         "IdentityProvider": {"token": token},
     }))
-    env.pop("MPLBACKEND", None)
+    for var in ("MPLBACKEND", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):  # as typed in a new shell
+        env.pop(var, None)
     return env
 
 
