@@ -2,26 +2,41 @@
 #   make lab    open the course in JupyterLab (localhost, token authentication)
 #   make test   run every test: lint, unit tests, every notebook top to bottom, browser tests
 # Both create .venv on first use, install the exact pins and the helpers package, and reuse it.
+# `make lab` installs only what a learner runs (requirements.txt, the same list Binder installs);
+# `make test` adds the test-only tools of requirements-dev.txt.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+LAB_STAMP := $(VENV)/.lab-stamp
 STAMP  := $(VENV)/.installed-stamp
+# The course's JupyterLab defaults (binder/overrides.json: no news or update pop-ups), where
+# JupyterLab reads them: the environment's share/jupyter/lab/settings (Binder's postBuild
+# copies the same file to the same place).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: lab test test-fast variants bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(LAB_STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -e .
+	touch $(LAB_STAMP)
+
+$(LAB_OVERRIDES): binder/overrides.json | $(LAB_STAMP)
+	mkdir -p $(dir $@)
+	cp binder/overrides.json $@
+
+$(STAMP): $(LAB_STAMP) $(LAB_OVERRIDES) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
 	touch $(STAMP)
 
 # Jupyter refuses to run as root unless told to; root is common in containers (and CI).
 # Token authentication stays on either way.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab: $(STAMP)
+lab: $(LAB_STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 		notebooks/00_start_here.ipynb
 

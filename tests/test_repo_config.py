@@ -1,5 +1,6 @@
 """The set-up files agree with each other: Binder gets exactly the pins CI tests with."""
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -61,3 +62,45 @@ def test_lab_command_is_local_and_authenticated():
     for forbidden in ("token=''", 'token=""', "IdentityProvider.token=", "password=''",
                       "disable_check_xsrf", "--ip=0.0.0.0"):
         assert forbidden not in make, f"the lab command must keep Jupyter's auth: {forbidden}"
+
+
+#: tools only the tests use: requirements-dev.txt, never what a learner or Binder installs
+TEST_ONLY = ["playwright", "ruff", "jupyter-repo2docker", "pytest-xdist"]
+
+
+def test_test_only_tools_stay_out_of_the_learner_install():
+    learner, dev = pins("requirements.txt"), pins("requirements-dev.txt")
+    for tool in TEST_ONLY:
+        assert tool not in learner, f"{tool} is test-only: it belongs in requirements-dev.txt"
+        assert tool in dev, f"{tool} missing from requirements-dev.txt"
+    assert not set(learner) & set(dev), "a package pinned in both files"
+
+
+def make_dry_run(target: str) -> str:
+    """The commands `make <target>` would run in a fresh clone (-B: as if nothing were built)."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-B", target], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_lab_installs_the_learner_list_and_make_test_the_dev_tools():
+    lab, test = make_dry_run("lab"), make_dry_run("test")
+    assert "-r requirements.txt" in lab and "requirements-dev.txt" not in lab
+    assert "-r requirements.txt" in test and "-r requirements-dev.txt" in test
+    copy = "cp binder/overrides.json .venv/share/jupyter/lab/settings/overrides.json"
+    assert copy in lab and copy in test  # both get the course's JupyterLab settings
+
+
+def test_course_settings_switch_news_and_update_checks_off():
+    overrides = json.loads((ROOT / "binder/overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"] == {
+        "fetchNews": "false", "checkForUpdates": False}
+    # Binder: postBuild puts the same file where that environment's JupyterLab reads defaults
+    post = (ROOT / "binder/postBuild").read_text()
+    assert ('cp binder/overrides.json "${NB_PYTHON_PREFIX}/share/jupyter/lab/settings/'
+            'overrides.json"') in post

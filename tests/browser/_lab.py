@@ -59,13 +59,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-#: User settings for the throw-away lab: no news or update pop-ups, every cell kept in the
-#: DOM (no virtual scrolling), no autosave of the temp copy, scrolling slides.
+#: User settings for the throw-away lab: every cell kept in the DOM (no virtual scrolling), no
+#: autosave of the temp copy, scrolling slides. No news or update pop-ups come from the course's
+#: own binder/overrides.json, which make installs into .venv (test_first_launch.py checks it).
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     # long slides (code, figure and prose) scroll instead of being cut off: the README tells
@@ -112,8 +109,10 @@ class Lab:
     the browser never writes outputs into the repository).
     """
 
-    def __init__(self, root: Path, home: Path, python: str = sys.executable):
+    def __init__(self, root: Path, home: Path, python: str = sys.executable,
+                 extra_args: tuple[str, ...] = ()):
         self.python = python
+        self.extra_args = list(extra_args)
         self.root = Path(root)
         self.home = Path(home)
         self.token = secrets.token_hex(24)
@@ -158,7 +157,7 @@ class Lab:
             "--ServerApp.open_browser=False",
             # let the tests call JupyterLab commands (Run All) as a user's menu click would
             "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=",
+            *self.extra_args,
         ]
         if os.geteuid() == 0:  # CI containers run as root
             cmd.append("--allow-root")
@@ -417,6 +416,82 @@ def press_and_time(page, handle, canvas, timeout_s: float = 10) -> float | None:
     canvas.evaluate(PROBE_JS)
     page.keyboard.press(key)
     return wait_picture_change(page, timeout_s)
+
+
+#: JupyterLab's notifications (the news question, "a newer version is available") are toasts
+TOASTS_JS = "() => Array.from(document.querySelectorAll('.Toastify__toast')).map(e => e.innerText)"
+
+
+def toasts_within(page, seconds: float) -> list[str]:
+    """The texts of the notification toasts the page shows within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = page.evaluate(TOASTS_JS)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)
+
+
+#: Runs code in the open notebook's kernel (silently: no output, no execution count) and
+#: returns the repr of an expression, as a learner's cell would see it.
+KERNEL_EVAL_JS = r"""
+async ([code, expr]) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: true, store_history: false,
+                                        user_expressions: expr ? {value: expr} : {}});
+  const reply = await future.done;
+  const c = reply.content;
+  if (c.status !== 'ok') return {error: c.ename + ': ' + c.evalue};
+  const v = reply.content.user_expressions.value;
+  if (!v) return {value: 'None'};
+  if (v.status !== 'ok') return {error: v.ename + ': ' + v.evalue};
+  return {value: v.data['text/plain']};
+}
+"""
+
+
+def kernel_eval(page, code: str, expr: str | None = None):
+    """Run ``code`` in the notebook's kernel, then return ``expr`` evaluated there (a literal)."""
+    import ast
+
+    out = page.evaluate(KERNEL_EVAL_JS, [code, expr])
+    if "error" in out:
+        raise RuntimeError(f"kernel code failed: {out['error']}")
+    return ast.literal_eval(out["value"])
+
+
+#: Installed in the kernel by the slider timing: every Explorer.refresh() appends its duration
+#: (ms) to helpers.widgets.common._pg_times, so each key press has its kernel-side time too.
+TIME_REFRESH = """
+def _pg_time_refreshes():
+    import time
+    from helpers.widgets import common
+    if hasattr(common, "_pg_times"):
+        return
+    common._pg_times = []
+    plain = common.Explorer.refresh
+    def timed(self, *args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return plain(self, *args, **kwargs)
+        finally:
+            common._pg_times.append(1e3 * (time.perf_counter() - t0))
+    common.Explorer.refresh = timed
+_pg_time_refreshes()
+del _pg_time_refreshes
+"""
+COMMON = "__import__('helpers.widgets.common', fromlist=['Explorer'])"
+
+
+def set_fast_redraw(page, on: bool):
+    """Switch the Explorer speed-ups on or off in the notebook's kernel (issue 11)."""
+    kernel_eval(page, f"{COMMON}.Explorer.fast_redraw = {bool(on)}")
+
+
+def kernel_ms_since(page) -> float:
+    """Kernel-side ms spent in Explorer.refresh since the last call (then cleared)."""
+    return sum(kernel_eval(page, f"_pg = {COMMON}._pg_times[:]; {COMMON}._pg_times.clear()",
+                           "_pg"))
 
 
 def wait_kernel_idle(page, timeout_ms: int = 30_000):

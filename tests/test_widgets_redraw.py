@@ -1,0 +1,158 @@
+"""The Explorer's fast redraw (issue 11) shows exactly the picture a full redraw shows.
+
+Each explorer is built twice, one with ``fast_redraw`` off (a full draw per change, as before)
+and one with it on (blitting what changed over a cached background). Both get the same control
+changes, including ones that move limits and ticks, add or remove artists, hide lines and press
+buttons; after each change their pixel buffers must be equal, byte for byte. Headless, the
+canvas is plain Agg, so the tests mark the explorers as if a browser showed them: then
+``refresh()`` renders the picture itself, as it does with ipympl in a notebook.
+"""
+
+from dataclasses import replace
+
+import ipywidgets as W
+import numpy as np
+import pytest
+
+from helpers import reinforce
+from helpers.widgets.common import Explorer, figure_view, new_figure
+from helpers.widgets.gradient_cloud import GradientCloudExplorer
+from helpers.widgets.hello import WidgetCheck
+from helpers.widgets.return_tweaker import ReturnTweaker
+from helpers.widgets.score_explorer import ScoreExplorer
+from helpers.widgets.training_scrubber import TrainingScrubber
+from helpers.widgets.update_explorer import UpdateExplorer
+
+STATES = [[0, 0, 0, 0], [0, 0, 0.1, 0], [0, 0, -0.1, 0]]
+
+
+@pytest.fixture(scope="module")
+def history():
+    return reinforce.train(replace(reinforce.Config(), max_steps=6_000), seed=0)
+
+
+def pixels(explorer) -> np.ndarray:
+    return np.asarray(explorer.fig.canvas.buffer_rgba()).copy()
+
+
+def shown(explorer, fast: bool):
+    """``explorer`` as if its figure were on screen, with the speed-ups on or off."""
+    explorer.fast_redraw = fast
+    explorer._browser_ready = lambda: True
+    explorer.refresh()
+    return explorer
+
+
+def control(explorer, name):
+    obj, _, index = name.partition(".")
+    c = getattr(explorer, obj)
+    return c[int(index)] if index else c
+
+
+#: explorer factory, then a sequence of (control, value) changes; "click:<button>" presses it
+CASES = {
+    "hello": (WidgetCheck, [("k", v) for v in (1.5, 2.0, 2.5, 0.0, 10.0, 9.5)]),
+    "score": (ScoreExplorer, [("theta", 0.6), ("theta", 0.7), ("m", 1), ("theta", -6.0),
+                              ("example", "throw"), ("theta", 6.0), ("m", 5000),
+                              ("click:resample", None), ("theta", 0.1)]),
+    "update": (UpdateExplorer, [("G", 1.1), ("G", 1.2), ("eta", 1.0), ("a", -2.0),
+                                ("policy", "softmax"), ("G", -5.0), ("G", -4.9), ("alpha", 3.0),
+                                ("beta", -2.0), ("G", 0.0), ("policy", "unnormalised")]),
+    "tweaker": (ReturnTweaker, [("play", 10), ("play", 11), ("play", 12), ("returns.0", 5.0),
+                                ("n_actions", 6), ("play", 3), ("n_actions", 2),
+                                ("mode", "sampled"), ("baseline", True), ("click:step_button",
+                                                                          None),
+                                ("n_steps", 200), ("returns.1", -5.0), ("eta", 2.0)]),
+    "cloud": (GradientCloudExplorer, [("theta1", 0.25), ("theta1", 0.5), ("theta2", -4.0),
+                                      ("m", 1000), ("m", 1), ("click:resample", None),
+                                      ("theta1", 4.0)]),
+    "scrubber": (lambda h: TrainingScrubber(h, STATES, ["upright", "right", "left"]),
+                 [("slider", 0), ("slider", 1), ("slider", 2), ("action", "push left"),
+                  ("slider", 3), ("at_steps", 0), ("slider", 1)]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fast_redraw_gives_the_full_redraws_picture(case, history):
+    make, changes = CASES[case]
+    build = (lambda: make(history)) if case == "scrubber" else make
+    plain, fast = shown(build(), False), shown(build(), True)
+    try:
+        assert np.array_equal(pixels(plain), pixels(fast))
+        for name, value in changes:
+            for e in (plain, fast):
+                if name.startswith("click:"):
+                    getattr(e, name.removeprefix("click:")).click()
+                else:
+                    control(e, name).value = value
+            assert fast.message.value == plain.message.value
+            assert np.array_equal(pixels(plain), pixels(fast)), f"pictures differ after {name}"
+        blitter = fast._blitter
+        # the fast path really ran: changes were blitted over the cached background
+        assert blitter.n_blit >= 2, (blitter.n_full, blitter.n_blit)
+        assert not hasattr(plain, "_blitter")
+    finally:
+        plain.close()
+        fast.close()
+
+
+class _Readout(Explorer):
+    """A minimal subclass, written only against the documented API: one line, a readout
+    that changes alone, and a second line that appears on request."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = W.FloatSlider(value=1.0, min=0, max=5)
+        self.note = W.Text(value="")
+        self.extra = W.Checkbox(value=False)
+        self.fig, self.ax = new_figure(figsize=(3, 2))
+        (self.line,) = self.ax.plot([0, 1], [0, 1])
+        self.ax.set(xlim=(0, 1), ylim=(0, 5))
+        self.label = W.HTML()
+        self._finish([self.a, self.note, self.extra],
+                     W.VBox([self.a, self.note, figure_view(self.fig), self.label]))
+
+    def update(self):
+        if self.a.value != getattr(self, "_a", None):   # redraw the line only when a moves
+            self.line.set_ydata([0, self.a.value])
+            self._a = self.a.value
+        self.label.value = self.note.value
+        if self.extra.value and len(self.ax.lines) == 1:
+            self.ax.plot([0, 1], [1, 0])
+
+
+def test_no_redraw_when_nothing_in_the_figure_changed():
+    e = shown(_Readout(), True)
+    try:
+        e.a.value = 2.0
+        e.a.value = 3.0
+        before = pixels(e)
+        skipped = e._blitter.n_skipped
+        e.note.value = "only the readout"
+        assert e._blitter.n_skipped == skipped + 1 and e.label.value == "only the readout"
+        assert np.array_equal(before, pixels(e))
+        assert not e.fig.stale  # else pyplot's post-execute hook would redraw in the browser
+    finally:
+        e.close()
+
+
+def test_an_added_artist_or_an_outside_draw_gives_a_full_redraw():
+    plain, fast = shown(_Readout(), False), shown(_Readout(), True)
+    try:
+        for e in (plain, fast):
+            e.a.value = 2.0
+            e.a.value = 3.0
+        full = fast._blitter.n_full
+        for e in (plain, fast):
+            e.extra.value = True   # update() adds a line
+        assert fast._blitter.n_full == full + 1
+        assert np.array_equal(pixels(plain), pixels(fast))
+        # someone else draws the figure (ipympl does after a resize): the cache is dropped
+        fast.fig.canvas.draw()
+        assert fast._blitter.background is None
+        for e in (plain, fast):
+            e.a.value = 4.0
+        assert np.array_equal(pixels(plain), pixels(fast))
+    finally:
+        plain.close()
+        fast.close()
