@@ -48,6 +48,18 @@ def _scrubber_kwargs():
     return {"history": history, "states": states}
 
 
+def _advantage_kwargs():
+    """Notebook 07's explorer: a partly trained policy and a few of its episodes."""
+    from helpers import critic, reinforce
+
+    history, _ = critic.train(reinforce.Config(max_steps=6_000), seed=0)
+    policy = reinforce.policy_from(history, int(np.searchsorted(history.batch_steps, 3_000)))
+    collector = reinforce.EpisodeCollector(4, seed=0)
+    episodes = collector.collect(policy, np.random.default_rng(0), 16)
+    collector.close()
+    return {"policy": policy, "fit_episodes": episodes[:8], "episodes": episodes[8:16]}
+
+
 #: (notebook, module, class, constructor kwargs or a function returning them,
 #:  {control attribute: values to cycle through}).
 #: A control given as "returns.0" is item 0 of the list attribute ``returns``.
@@ -67,6 +79,12 @@ EXPLORERS = [
       "theta2": np.linspace(-3, 3, 13)}),
     ("06", "helpers.widgets.training_scrubber", "TrainingScrubber", _scrubber_kwargs,
      {"slider": list(range(0, 40, 3))}),
+    ("07", "helpers.widgets.advantage_explorer", "AdvantageExplorer", _advantage_kwargs,
+     {"lam": np.linspace(0, 1, 11), "episode": list(range(8))}),
+    ("08", "helpers.widgets.bug_explorer", "BugExplorer", {},
+     {"theta1": np.linspace(-3, 3, 13), "theta2": np.linspace(-3, 3, 13)}),
+    ("09", "helpers.widgets.group_explorer", "GroupExplorer", {},
+     {"m": [2, 4, 8, 16], "lean": np.arange(-2, 5.01, 0.5)}),
 ]
 
 

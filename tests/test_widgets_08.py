@@ -17,7 +17,7 @@ def explorer():
 
 
 def expected_vector(e):
-    return np.array([e.expected_arrow.U[0], e.expected_arrow.V[0]]) / e.alpha
+    return np.array([e.expected_arrow.U[0], e.expected_arrow.V[0]]) / e.eta
 
 
 def test_it_is_the_gradient_cloud_with_an_estimator_picker(explorer):
@@ -28,8 +28,8 @@ def test_it_is_the_gradient_cloud_with_an_estimator_picker(explorer):
     exact = M.exact_gradient(mdp, pol, explorer.theta)
     # an unbiased estimator: its expected arrow is the exact one
     np.testing.assert_allclose(expected_vector(explorer), exact, atol=1e-13)
-    np.testing.assert_allclose([explorer.arrow.U[0] / explorer.alpha,
-                                explorer.arrow.V[0] / explorer.alpha], exact, atol=1e-13)
+    np.testing.assert_allclose([explorer.arrow.U[0] / explorer.eta,
+                                explorer.arrow.V[0] / explorer.eta], exact, atol=1e-13)
 
 
 def test_expected_arrow_cloud_and_path_follow_the_estimator(explorer):
@@ -38,7 +38,7 @@ def test_expected_arrow_cloud_and_path_follow_the_estimator(explorer):
     e = B.expectation("logit_not_log_prob", mdp, pol, explorer.theta)
     np.testing.assert_allclose(expected_vector(explorer), e.mean, atol=1e-13)
     tips = np.asarray(explorer.cloud.get_offsets())
-    np.testing.assert_allclose(tips, explorer.theta + explorer.alpha * explorer.estimates())
+    np.testing.assert_allclose(tips, explorer.theta + explorer.eta * explorer.estimates())
     x, y = explorer.path.get_data()
     np.testing.assert_allclose([x[0], y[0]], explorer.theta)
     assert x[-1] < x[0] and y[-1] < y[0]          # heads for the worst corner
@@ -124,11 +124,11 @@ def test_policy_of_the_wrong_shape_raises():
 
 def test_the_key_is_html_and_the_figure_has_few_text_artists(explorer):
     # the legend and the title would be rendered again on every redraw: their facts live in
-    # HTML beside the figure instead (the key) and in the stats line (m, α)
+    # HTML beside the figure instead (the key) and in the stats line (m, η)
     assert explorer.ax.get_legend() is None and not explorer.title.get_visible()
-    for words in ("θ + α∇U (exact)", "θ + α E[ĝ] (this estimator)", "ascent with E[ĝ]"):
+    for words in ("θ + η∇U (exact)", "θ + η E[ĝ] (this estimator)", "ascent with E[ĝ]"):
         assert words in explorer.key.value
-    assert f"m = {explorer.m.value}" in explorer.stats.value and "α = 4" in explorer.stats.value
+    assert f"m = {explorer.m.value}" in explorer.stats.value and "η = 4" in explorer.stats.value
     assert list(explorer.ax.get_xticks()) == [-4, -2, 0, 2, 4]
 
 

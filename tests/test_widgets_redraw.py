@@ -15,8 +15,11 @@ import numpy as np
 import pytest
 
 from helpers import reinforce
+from helpers.widgets.advantage_explorer import AdvantageExplorer
+from helpers.widgets.bug_explorer import BugExplorer
 from helpers.widgets.common import Explorer, figure_view, new_figure
 from helpers.widgets.gradient_cloud import GradientCloudExplorer
+from helpers.widgets.group_explorer import GroupExplorer
 from helpers.widgets.hello import WidgetCheck
 from helpers.widgets.return_tweaker import ReturnTweaker
 from helpers.widgets.score_explorer import ScoreExplorer
@@ -66,16 +69,36 @@ CASES = {
     "cloud": (GradientCloudExplorer, [("theta1", 0.25), ("theta1", 0.5), ("theta2", -4.0),
                                       ("m", 1000), ("m", 1), ("click:resample", None),
                                       ("theta1", 4.0)]),
+    "advantage": (lambda h: _advantage(h), [("lam", 0.5), ("lam", 0.55), ("lam", 0.0),
+                                            ("episode", 1), ("lr", 0.1), ("lam", 1.0)]),
+    "bugs": (BugExplorer, [("theta1", -0.75), ("theta1", -0.5), ("estimator", "logit_not_log_prob"),
+                           ("m", 10), ("theta2", 2.0), ("estimator", "reward_to_go")]),
+    "group": (GroupExplorer, [("lean", -0.25), ("lean", 0.0), ("lean", 0.25), ("m", 4),
+                              ("estimator", "rloo"), ("m", 1), ("lean", 4.0), ("m", 16),
+                              ("lean", 3.75), ("lean", 3.5)]),
     "scrubber": (lambda h: TrainingScrubber(h, STATES, ["upright", "right", "left"]),
                  [("slider", 0), ("slider", 1), ("slider", 2), ("action", "push left"),
                   ("slider", 3), ("at_steps", 0), ("slider", 1)]),
 }
 
 
+def _advantage(history):
+    """Notebook 07's explorer on a few episodes of the short run's policy."""
+    collector = reinforce.EpisodeCollector(4, seed=0)
+    episodes = collector.collect(reinforce.policy_from(history), np.random.default_rng(0), 8)
+    collector.close()
+    return AdvantageExplorer(reinforce.policy_from(history), episodes[:4], episodes[4:8],
+                             rounds=4)
+
+
+#: cases that are built from the short REINFORCE run
+NEEDS_HISTORY = {"scrubber", "advantage"}
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_fast_redraw_gives_the_full_redraws_picture(case, history):
     make, changes = CASES[case]
-    build = (lambda: make(history)) if case == "scrubber" else make
+    build = (lambda: make(history)) if case in NEEDS_HISTORY else make
     plain, fast = shown(build(), False), shown(build(), True)
     try:
         assert np.array_equal(pixels(plain), pixels(fast))

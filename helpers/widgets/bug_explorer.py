@@ -1,9 +1,9 @@
 """The bug explorer of notebook 08 (``08_policy_gradient_bugs``): notebook 04's gradient cloud,
 with the estimator chosen from the gallery of :mod:`helpers.pg_bugs`.
 
-On the contour of the exact U(θ₁, θ₂): the exact step θ + α∇U (black arrow, from notebook
-04's explorer), the chosen estimator's *expected* step θ + α E[ĝ] (red arrow), a cloud of its
-single-batch estimates θ + α ĝ (each from m trajectories), and the path of exact-expectation
+On the contour of the exact U(θ₁, θ₂): the exact step θ + η∇U (black arrow, from notebook
+04's explorer), the chosen estimator's *expected* step θ + η E[ĝ] (red arrow), a cloud of its
+single-batch estimates θ + η ĝ (each from m trajectories), and the path of exact-expectation
 ascent with that estimator from the current θ (red line). Built by subclassing
 :class:`helpers.widgets.gradient_cloud.GradientCloudExplorer`: the cloud, the arrow, the θ and m
 sliders and the resample button are its own.
@@ -44,7 +44,7 @@ class BugExplorer(GradientCloudExplorer):
     """
 
     def __init__(self, mdp=None, policy=None, *, estimator: str = "reward_to_go",
-                 theta=(-1.0, -1.0), m: int = 3, n_estimates: int = 40, alpha: float = 4.0,
+                 theta=(-1.0, -1.0), m: int = 3, n_estimates: int = 40, eta: float = 4.0,
                  seed: int = 0, extent: float = 5.0, grid: int = 41, ascent_steps: int = 60,
                  ascent_eta: float = 2.0):
         B.get(estimator)
@@ -58,7 +58,7 @@ class BugExplorer(GradientCloudExplorer):
             style={"description_width": "initial"})
         self._cache, self._m_start = {}, m
         # the base class accepts its own m options; ours are set in _finish, before any draw
-        super().__init__(mdp, policy, theta=theta, m=1, n_estimates=n_estimates, alpha=alpha,
+        super().__init__(mdp, policy, theta=theta, m=1, n_estimates=n_estimates, eta=eta,
                          seed=seed, extent=extent, grid=grid)
 
     # -- the subclass API: add our control and artists, then let the base class finish ------
@@ -69,7 +69,7 @@ class BugExplorer(GradientCloudExplorer):
         ax = self.ax
         self.expected_arrow = ax.quiver([0.0], [0.0], [0.0], [0.0], angles="xy",
                                         scale_units="xy", scale=1, color=ROLE["reference"],
-                                        width=0.008, label="θ + α E[ĝ] (this estimator)",
+                                        width=0.008, label="θ + η E[ĝ] (this estimator)",
                                         zorder=4)
         self.path, = ax.plot([], [], "-", color=ROLE["reference"], lw=1.5,
                              label="ascent with E[ĝ]")
@@ -92,9 +92,9 @@ class BugExplorer(GradientCloudExplorer):
     def _key_html() -> str:
         def swatch(colour, symbol):
             return f'<span style="color:{colour};font-weight:bold">{symbol}</span>'
-        items = [(ROLE["exact"], "→", "θ + α∇U (exact)"),
-                 (ROLE["reference"], "→", "θ + α E[ĝ] (this estimator)"),
-                 (ROLE["score_function"], "●", "θ + α ĝ, each ĝ from m trajectories"),
+        items = [(ROLE["exact"], "→", "θ + η∇U (exact)"),
+                 (ROLE["reference"], "→", "θ + η E[ĝ] (this estimator)"),
+                 (ROLE["score_function"], "●", "θ + η ĝ, each ĝ from m trajectories"),
                  (ROLE["reference"], "✕", "mean of those"),
                  (ROLE["reference"], "—■", "ascent with E[ĝ]")]
         return ('<div style="font-size:12px;line-height:1.35">' + "<br>".join(
@@ -160,7 +160,7 @@ class BugExplorer(GradientCloudExplorer):
         e = self.expected()
         exact = M.exact_gradient(self.mdp, self.policy, theta)
         self.expected_arrow.set_offsets([theta])
-        self.expected_arrow.set_UVC([self.alpha * e.mean[0]], [self.alpha * e.mean[1]])
+        self.expected_arrow.set_UVC([self.eta * e.mean[0]], [self.eta * e.mean[1]])
         path = self.ascent_path()
         self.path.set_data(path.thetas[:, 0], path.thetas[:, 1])
         self.path_end.set_data([path.thetas[-1, 0]], [path.thetas[-1, 1]])
@@ -171,7 +171,7 @@ class BugExplorer(GradientCloudExplorer):
         how = ("exact" if e.method == "exact" else
                f"Monte Carlo, ± {float(np.max(e.se)):.3f}")
         self.stats.value += (
-            f" ({self.n_estimates} estimates, m = {self.m.value}, α = {self.alpha:g})"
+            f" ({self.n_estimates} estimates, m = {self.m.value}, η = {self.eta:g})"
             f"<br>{self.spec.label}: E[ĝ] = ({e.mean[0]:.3f}, {e.mean[1]:.3f}) ({how}) · "
             f"angle to ∇U {angle} · ‖E[ĝ]‖/‖∇U‖ = {norm_e / max(norm_g, 1e-300):.2f} · "
             f"{self.ascent_steps} ascent steps from θ: U {path.U[0]:.3f} → {path.U[-1]:.3f}")
