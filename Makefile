@@ -59,6 +59,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/cartpole_reinforce.py --seeds 10
+	$(BIN)/python benchmarks/cartpole_critic.py --seeds 10
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -12,12 +12,16 @@ Modules, and the notebook that introduces each:
 ``checks``             00 -- exercise checks ("correct", "keep working", hints)
 ``plotting``           01 -- one-call plotting style (set_style)
 ``log_trick``          01 -- the coin and the Gaussian throw, with exact answers
-``environment``        00 -- installed versions against the pins
+``environment``        00 -- installed versions against the pins (06: the BLAS kernel, numpy SIMD)
 ``worked_example``     02 -- exp(α+βa), its softmax-normalised version, linear-Gaussian policy
 ``bandit``             03 -- one softmax update, first-order change, baselines
 ``mdp``                04 -- tabular MDPs: exact U and ∇U, Monte Carlo ĝ (05: surrogate loss)
 ``ascent``             04 -- climbing U in episodes: gradient ascent, an evolution strategy
 ``reinforce``          06 -- numpy REINFORCE on gymnasium's vectorised CartPole
+``cartpole_render``    06 -- CartPole drawn and animated with matplotlib
+``critic``             07 -- GAE(λ), learned baselines, actor-critic: exact and on CartPole
+``pg_bugs``            08 -- the estimator gallery, exact expectations over batches, classes
+``toy_lm``             09 -- a toy language model: exact J, ∇J, RLOO, GRPO, Dr. GRPO
 ``widgets``            00 onward -- interactive explorers (one module per notebook)
 =====================  ==========================================================
 
