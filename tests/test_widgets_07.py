@@ -103,3 +103,17 @@ def test_bad_construction(data):
         AdvantageExplorer(policy, fit, shown, lam=1.5)
     with pytest.raises(ValueError, match="gamma"):
         AdvantageExplorer(policy, fit, shown, gamma=0.0)
+
+
+def test_lambda_moves_one_line_and_the_key_says_which(explorer):
+    # limits are fixed per episode for every λ, so a λ change redraws the GAE line only
+    limits = explorer.ax_a.get_ylim(), explorer.ax_v.get_ylim()
+    for lam in (0.0, 0.35, 1.0):
+        explorer.lam.value = lam
+        assert (explorer.ax_a.get_ylim(), explorer.ax_v.get_ylim()) == limits
+        assert f"GAE(λ = {lam:.2f})" in explorer.key.value
+        lo, hi = explorer.ax_a.get_ylim()
+        y = np.asarray(explorer.line_lam.get_ydata())
+        assert lo <= y.min() and y.max() <= hi
+    explorer.episode.value = 1
+    assert "episode 1" in explorer.key.value

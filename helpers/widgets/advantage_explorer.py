@@ -64,7 +64,6 @@ class AdvantageExplorer(Explorer):
         self.line_G, = self.ax_v.plot([], [], color=COLORS["black"], label="return G_t")
         self.line_v, = self.ax_v.plot([], [], color=COLORS["purple"], label="critic v̂(s_t)")
         self.ax_v.set(xlabel="step t of the episode", ylabel=f"value (γ = {self.gamma:g})")
-        self.ax_v.legend(loc="lower left", fontsize=8)
         self.line_mc, = self.ax_a.plot([], [], color=COLORS["blue"], lw=1,
                                        label="G_t − v̂(s_t)  (λ = 1)")
         self.line_td, = self.ax_a.plot([], [], color=COLORS["orange"], lw=1,
@@ -72,7 +71,10 @@ class AdvantageExplorer(Explorer):
         self.line_lam, = self.ax_a.plot([], [], color=COLORS["green"], lw=2.2, label="GAE(λ)")
         self.ax_a.axhline(0, color=COLORS["grey"], lw=0.8)
         self.ax_a.set(xlabel="step t of the episode", ylabel="advantage weight A_t")
-        self.legend_a = self.ax_a.legend(loc="lower left", fontsize=8)
+        # The key and the episode's description are HTML beside the figure, not text artists:
+        # text is most of a frame's cost, and a λ change then redraws one line only.
+        self.key = W.HTML()
+        self._shown = None    # (η_w, episode) whose axis limits are set
 
         self.lam = W.FloatSlider(value=float(lam), min=0.0, max=1.0, step=0.05,
                                  description="λ", continuous_update=False)
@@ -82,8 +84,8 @@ class AdvantageExplorer(Explorer):
                                    description="episode", continuous_update=False)
         self.readout = W.HTML()
         controls = [self.lam, self.lr, self.episode]
-        layout = W.VBox([W.HBox([self.lam, self.lr]), self.episode, figure_view(self.fig),
-                         self.readout, self.message])
+        layout = W.VBox([W.HBox([self.lam, self.lr]), self.episode, self.key,
+                         figure_view(self.fig), self.readout, self.message])
         self._finish(controls, layout)
 
     # -- the critic, fitted once per step size ---------------------------------------------
@@ -145,13 +147,14 @@ class AdvantageExplorer(Explorer):
         self.line_mc.set_data(t, G - v)
         self.line_td.set_data(t, delta)
         self.line_lam.set_data(t, C.gae(delta, self.gamma, lam))
-        self.legend_a.get_texts()[2].set_text(f"GAE(λ = {lam:.2f})")
-        for ax in (self.ax_v, self.ax_a):
-            ax.relim()
-            ax.autoscale_view()
+        if self._shown != (self.lr.value, i):   # limits that hold for every λ of this episode
+            self._shown = (self.lr.value, i)
+            every_lam = [C.gae(delta, self.gamma, x) for x in np.linspace(0, 1, 21)]
+            _set_limits(self.ax_v, t, [G, v])
+            _set_limits(self.ax_a, t, every_lam)
         ep = self.episodes[i]
         end = "truncated at the time limit" if ep.truncated else "the pole fell"
-        self.ax_v.set_title(f"episode {i}: {ep.length} steps, {end}", fontsize=10)
+        self.key.value = _key(i, ep.length, end, lam)
         var = {x: self.gradient_variance(x) for x in (lam, 1.0, 0.0)}
         self.variance = var
         share = self.explained()
@@ -164,3 +167,24 @@ class AdvantageExplorer(Explorer):
             f"of G_t on the shown episodes (RMS error {rms:.2f}) · tr Cov of Σ_t A_t ∇log π over "
             f"{len(self.episodes)} episodes: <b>λ = {lam:.2f}: {var[lam]:.3g}</b>, "
             f"λ = 1: {var[1.0]:.3g}, λ = 0: {var[0.0]:.3g}{note}")
+
+
+def _set_limits(ax, t, curves):
+    """Fixed limits around ``curves`` over steps ``t`` (5% margin), so a λ change moves no axis."""
+    lo = min(float(np.min(c)) for c in curves)
+    hi = max(float(np.max(c)) for c in curves)
+    pad = 0.05 * (hi - lo) or 0.5
+    ax.set_xlim(-0.5, max(float(t[-1]), 1.0) + 0.5)
+    ax.set_ylim(lo - pad, hi + pad)
+
+
+def _key(i, length, end, lam) -> str:
+    """The figure's key and the episode's description, as HTML."""
+    swatch = ("<span style='color:{}; font-weight:bold'>━━</span> {}").format
+    left = " &nbsp; ".join([swatch(COLORS["black"], "return G_t"),
+                            swatch(COLORS["purple"], "critic v̂(s_t)")])
+    right = " &nbsp; ".join([swatch(COLORS["blue"], "G_t − v̂(s_t) (λ = 1)"),
+                             swatch(COLORS["orange"], "δ_t (λ = 0)"),
+                             swatch(COLORS["green"], f"GAE(λ = {lam:.2f})")])
+    return (f"<b>episode {i}</b>: {length} steps, {end} &nbsp;·&nbsp; left: {left} "
+            f"&nbsp;·&nbsp; right: {right}")
