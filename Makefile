@@ -40,11 +40,13 @@ lab: $(LAB_STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 		notebooks/00_start_here.ipynb
 
-# The variants (every notebook under other seeds and floating-point kernels) run after the
-# main suite, two at a time, so the browser tests' timings are taken on a quiet machine.
+# Three pytest runs: unit tests and every notebook (nbval), two at a time (one notebook's cells
+# stay in one process); the browser tests alone, so their timings are taken on a quiet machine;
+# then the variants (every notebook under other seeds and floating-point kernels), two at a time.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not variants"
+	$(BIN)/python -m pytest -m "not browser and not variants" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m browser
 	$(BIN)/python -m pytest -m variants -n 2 --durations=0 tests/test_notebook_variants.py
 
 # One notebook (or several) under every variant, with the time each took:
