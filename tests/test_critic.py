@@ -84,7 +84,7 @@ def test_gamma_outside_0_1_is_refused(gamma):
     with pytest.raises(ValueError, match="gamma"):
         C.td_errors([1.0], [0.0], [0.0], gamma)
     with pytest.raises(ValueError, match="gamma"):
-        C.Critic(gamma=gamma, rng=np.random.default_rng(0))
+        C.Critic(C.CriticConfig(gamma=gamma), rng=np.random.default_rng(0))
 
 
 def test_gae_rejects_bad_shapes():
@@ -410,7 +410,7 @@ def test_critic_weighs_with_the_old_values_then_fits():
 
     episodes = [R.Episode(obs(n), np.zeros(n, int), np.ones(n), terminated=True,
                           truncated=False) for n in (15, 30)]
-    critic = C.Critic(C.CriticConfig(lam=0.9, normalise=False, steps=3), gamma=0.99,
+    critic = C.Critic(C.CriticConfig(gamma=0.99, lam=0.9, normalise=False, steps=3),
                       rng=np.random.default_rng(1))
     w_before = critic.net.w.copy()
     A = critic(episodes)
@@ -444,6 +444,21 @@ def test_train_with_a_critic_learns_and_repeats_under_a_seed():
     assert h1.episode_returns == h2.episode_returns
     assert len(c1.value_loss) == len(h1.params) - 1
     assert np.mean(h1.episode_returns[-20:]) > 2 * np.mean(h1.episode_returns[:20])
+
+
+def test_the_critic_discounts_with_its_own_gamma_not_the_actors():
+    """Notebook 06's REINFORCE is undiscounted (Config().gamma = 1); the critic keeps
+    γ = 0.99 from CriticConfig, and the actor's γ does not change a critic run at all."""
+    assert R.Config().gamma == 1.0 and C.CriticConfig().gamma == 0.99
+    runs = [C.train(R.Config(max_steps=4_000, gamma=g), seed=2) for g in (1.0, 0.9)]
+    (h1, c1), (h2, c2) = runs
+    assert c1.gamma == c2.gamma == 0.99
+    assert h1.episode_returns == h2.episode_returns
+    np.testing.assert_array_equal(h1.params[-1], h2.params[-1])
+    h3, c3 = C.train(R.Config(max_steps=4_000), C.CriticConfig(gamma=0.9), seed=2)
+    assert c3.gamma == 0.9 and not np.array_equal(h3.params[-1], h1.params[-1])
+    with pytest.raises(ValueError, match="CriticConfig"):
+        C.Critic(0.99, rng=np.random.default_rng(0))
 
 
 # ---------------------------------------------------------------- exercises -------------
