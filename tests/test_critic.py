@@ -497,3 +497,43 @@ def test_moments_table_and_averaging():
         C.moments_table({"batch": C.batch_baseline_moments(mdp, policy, THETA, 2)}, m=3)
     with pytest.raises(ValueError, match="EstimatorMoments"):
         C.moments_table({"x": 1.0})
+
+
+def test_claims_script_matches_the_notebook():
+    """benchmarks/critic_claims.py validates notebook 07's asserts; it must read the
+    notebook's own settings and print the bounds the notebook asserts."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("critic_claims",
+                                                  root / "benchmarks/critic_claims.py")
+    claims = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(claims)
+    nb = json.loads((root / "notebooks/07_learned_baseline_and_actor_critic.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    a, b = claims.THETA
+    half = claims.EXPLORER_EPISODES // 2
+    for setting in (f"np.array([{a}, {b}])", f"theta, {claims.N_LEARN}, rng",
+                    f"step_size={claims.STEP_SIZE}", f"theta, {claims.N_SAMPLE}, rng",
+                    f"range(SEED, SEED + {claims.WINDOW}), {claims.BUDGET:_}",
+                    f"SEEDS[:{claims.FEW}], {claims.SHORT:_}",
+                    f"batch_steps, {claims.EXPLORER_STEPS:_}",
+                    f"np.random.default_rng(SEED), {claims.EXPLORER_EPISODES})",
+                    f"played[:{half}], played[{half}:{claims.EXPLORER_EPISODES}]"):
+        assert setting in code, setting
+    script = Path(spec.origin).read_text()
+    for bound, printed in (("0.75 < r < 1.35", "in (0.75, 1.35)"),
+                           ("1e-4 < ac[\"δ_t with v̂_TD\"].bias_norm < 0.1", "in (1e-4, 0.1)"),
+                           ("var[0] < 0.9 * var[-1]", "\"< 0.9\""),
+                           ("best_lam[2] <= 0.2", "\"<= 0.2\""),
+                           ("best_lam[100] >= best_lam[2]", "\">= 0\""),
+                           ("gap < 1e-5", "\"< 1e-5\""),
+                           ("len(solved) >= 1", "\">= 1\""),
+                           ("a.mean() >= 475", "\">= 475\""),
+                           ("[0] for h in hs]) > 400", "\"> 400\""),
+                           ("median_30k[\"λ = 0\"] < 150", "\"< 150\""),
+                           ("if k != \"λ = 0\") > 200", "\"> 200\"")):
+        assert bound in code, bound
+        assert printed in script, printed
