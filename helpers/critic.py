@@ -18,8 +18,9 @@ enumerated):
   means **tr Cov[ĝ] = E‖ĝ − E ĝ‖²**, the sum of the K parameters' variances (notebook 04's
   E‖ĝ − ∇U‖² for an unbiased ĝ);
 * the baseline that minimises that trace, :func:`optimal_baseline` (one number per state,
-  or one per state and parameter); the per-timestep batch baselines of notebook 06,
-  :func:`batch_baseline_moments`, exactly, by enumerating every batch of m trajectories;
+  or one per state and parameter); notebook 06's per-timestep batch baselines
+  (``batch_mean`` and ``leave_one_out``, its §4), :func:`batch_baseline_moments`, exactly, by
+  enumerating every batch of m trajectories;
 * the actor-critic's bias as an exact linear function of the critic's error,
   :func:`critic_bias_matrix`; tabular Monte Carlo and TD(0) learning of v̂,
   :func:`learn_values`.

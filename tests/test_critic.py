@@ -5,11 +5,12 @@
 * exact moments by enumeration against notebook 04's independent code (helpers.mdp) and
   against simulation; the γ^t factor that keeps ĝ unbiased when γ < 1;
 * the optimal baseline: the trace's gradient vanishes there, and no perturbation beats it;
-* notebook 06's per-timestep baseline, exactly (enumeration) against simulation with the
-  very function notebook 06 uses;
+* notebook 06's batch-mean baseline (``baseline="batch_mean"``), exactly (enumeration)
+  against simulation with the very function notebook 06 uses;
 * the actor-critic's bias: linear in the critic's error, with the closed form at λ = 0;
 * tabular MC and TD(0) learning; the value network's gradient against finite differences;
-  truncation against termination on hand-made episodes; the critic as a weigher;
+  truncation against termination on hand-made episodes; the critic as a weigher, with its
+  own γ (0.99) whatever the actor's (notebook 06's REINFORCE has γ = 1);
 * bad input raises ValueError; the exercises' checks reject the classic wrong answers.
 """
 
