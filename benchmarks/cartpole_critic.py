@@ -5,11 +5,16 @@ are today) on seeds 0 … N−1 until solved — the mean return of the last 100
 episodes reaches 475 — and then 100 episodes more, still training, to see whether it stays
 solved. Only the weights A_t of ∇log π differ:
 
-* ``reinforce``: notebook 06's weights (reward-to-go minus the per-timestep batch mean);
+* ``reinforce``: notebook 06's weights, undiscounted (``Config().gamma`` = 1): reward-to-go
+  minus the batch mean (``baseline="batch_mean"``), normalised;
 * ``vhat``: G_t − v̂(s_t), REINFORCE with a learned baseline (GAE with λ = 1);
 * ``gae``: GAE(λ = 0.95), ``helpers.critic.CriticConfig()``;
 * ``td``: the one-step actor-critic's TD error (λ = 0);
 * ``gae-no-bootstrap``: GAE(0.95) with the 500-step time limit treated as a fall.
+
+The critic variants discount with their own ``CriticConfig().gamma`` (0.99), whatever the
+actor's γ, and carry no γ^t; every variant is scored by the undiscounted return, the
+episode length.
 
 Steps are real environment steps; wall and CPU time run from a built environment to the
 solve. For each variant: solved k/N, the median steps, episodes, wall and CPU time to solve,
@@ -84,7 +89,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
     config = replace(Config(), stop="after_solved", max_steps=args.max_steps)
     print(f"actor config: {config}")
-    print(f"critic config (gae): {C.CriticConfig()}")
+    print(f"critic config (gae): {C.CriticConfig()}  (the critic's γ, not the actor's)")
     print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     lines = []
     for name in names:

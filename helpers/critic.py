@@ -18,8 +18,9 @@ enumerated):
   means **tr Cov[ĝ] = E‖ĝ − E ĝ‖²**, the sum of the K parameters' variances (notebook 04's
   E‖ĝ − ∇U‖² for an unbiased ĝ);
 * the baseline that minimises that trace, :func:`optimal_baseline` (one number per state,
-  or one per state and parameter); the per-timestep batch baselines of notebook 06,
-  :func:`batch_baseline_moments`, exactly, by enumerating every batch of m trajectories;
+  or one per state and parameter); notebook 06's per-timestep batch baselines
+  (``batch_mean`` and ``leave_one_out``, its §4), :func:`batch_baseline_moments`, exactly, by
+  enumerating every batch of m trajectories;
 * the actor-critic's bias as an exact linear function of the critic's error,
   :func:`critic_bias_matrix`; tabular Monte Carlo and TD(0) learning of v̂,
   :func:`learn_values`.
@@ -30,9 +31,13 @@ enumerated):
 * :func:`episode_advantages`: GAE(λ) along one episode, bootstrapping from v̂(final state)
   when the episode was *truncated* by the time limit and from 0 when it *terminated*;
 * :class:`Critic`, a ``weigher`` for :func:`helpers.reinforce.train` that returns the
-  advantages and then fits v̂ to the λ-returns; :func:`train` runs it. As in notebook 06,
-  these CartPole weights carry **no** γ^t: γ = 0.99 serves there to reduce variance in an
-  undiscounted task (Schulman et al. 2016, §2).
+  advantages and then fits v̂ to the λ-returns; :func:`train` runs it. The critic has its
+  own discount, ``CriticConfig.gamma = 0.99``, whatever REINFORCE's (notebook 06's
+  ``reinforce.Config()`` is undiscounted, γ = 1): it keeps v̂'s targets bounded (at most
+  1/(1 − γ) = 100 instead of up to 500) and their variance down. As in GAE's own
+  definition, these CartPole weights carry **no** γ^t, so the expected update is not the
+  gradient of the discounted objective (notebook 05, §3) — γ serves to reduce variance in
+  a task whose score is the undiscounted episode length (Schulman et al. 2016, §2).
 """
 
 from __future__ import annotations
@@ -383,12 +388,13 @@ def _tuples(n, m):
 
 def batch_baseline_moments(mdp, policy, theta, m: int, *,
                            kind: str = "batch_mean") -> EstimatorMoments:
-    """Exact moments of ĝ from m trajectories with notebook 06's per-timestep baseline.
+    """Exact moments of ĝ from m trajectories with notebook 06's batch baselines (its §4).
 
     ĝ = (1/m) Σ_i Σ_t γ^t (G^i_t − b^i_t) ∇log π(a^i_t|s^i_t), where b^i_t is the mean of
     G_t over the batch's trajectories still running at step t — ``"batch_mean"``, the
     trajectory itself included (biased), or ``"leave_one_out"``, the others only, 0 when
-    none (unbiased). Every ordered batch of m trajectories is enumerated (10^m of them for
+    none (unbiased); the names are ``reinforce.Config``'s ``baseline`` options. Every
+    ordered batch of m trajectories is enumerated (10^m of them for
     the example MDP, so keep m ≤ 5). Notebook 07.
     """
     m = check_count("m (trajectories per batch)", m)
@@ -560,6 +566,9 @@ def episode_advantages(episode, values, gamma: float, lam: float, *,
 class CriticConfig:
     """Settings of the critic; the actor's are :class:`helpers.reinforce.Config`'s.
 
+    * ``gamma``: the critic's discount γ in (0, 1], used for the TD errors, GAE and the
+      targets. Its own, not the actor's ``reinforce.Config().gamma`` (1 since notebook
+      06's rewrite): 0.99 keeps v̂ below 1/(1 − γ) = 100 and its targets' variance down.
     * ``lam``: GAE's λ — 1 is REINFORCE with v̂ as its baseline, 0 the one-step
       actor-critic; the same λ makes the critic's regression targets, the λ-returns
       A_t + v̂(s_t) (at λ = 1 the discounted return G_t).
@@ -575,6 +584,7 @@ class CriticConfig:
     Introduced in notebook 07.
     """
 
+    gamma: float = 0.99
     lam: float = 0.95
     lr: float = 0.01
     steps: int = 20
@@ -584,6 +594,7 @@ class CriticConfig:
     min_std: float = 10.0
 
     def validate(self):
+        check_gamma(self.gamma)
         check_lambda(self.lam)
         positive_scalar("lr (the critic's step size η_w)", self.lr)
         check_count("steps", self.steps)
@@ -600,12 +611,14 @@ class Critic:
     advantages with the current v̂, (2) normalises them if asked, (3) then fits v̂ to the
     batch's λ-returns with ``config.steps`` Adam steps. The order matters: fitting first
     would let the baseline of a step depend on that step's own return. ``value_loss`` keeps
-    the squared error before each fit. Notebook 07.
+    the squared error before each fit. The discount is ``config.gamma``. Notebook 07.
     """
 
-    def __init__(self, config: CriticConfig = CriticConfig(), gamma: float = 0.99, rng=None):
+    def __init__(self, config: CriticConfig = CriticConfig(), rng=None):
+        if not isinstance(config, CriticConfig):
+            raise ValueError(f"config must be a CriticConfig; got {type(config).__name__}.")
         self.config = replace(config).validate()
-        self.gamma = check_gamma(gamma)
+        self.gamma = float(self.config.gamma)
         # v̂ in units of the largest possible return: 1/(1 − γ), or 500 steps if that is less
         scale = 1.0 / max(1.0 - self.gamma, 1.0 / EPISODE_LIMIT)
         self.net = ValueNetwork(hidden=self.config.hidden, scale=scale, rng=check_rng(rng))
@@ -639,14 +652,15 @@ def train(config: reinforce.Config | None = None, critic: CriticConfig | None = 
     """REINFORCE's loop (:func:`helpers.reinforce.train`) with a :class:`Critic` as weigher.
 
     The actor is exactly notebook 06's (``config``: policy, Adam, batches, the "solved"
-    test); only the weights A_t change. The critic's random start is drawn from a
-    generator seeded by (``seed``, 1), so one seed fixes the whole run. Returns
-    ``(history, critic)``. ``None`` means the defaults, ``reinforce.Config()`` and
-    ``CriticConfig()``. Notebook 07.
+    test); only the weights A_t change. ``config.gamma`` is not used (the weights do not
+    come from :func:`helpers.reinforce.advantages`): the critic discounts with
+    ``critic.gamma``. The critic's random start is drawn from a generator seeded by
+    (``seed``, 1), so one seed fixes the whole run. Returns ``(history, critic)``. ``None``
+    means the defaults, ``reinforce.Config()`` and ``CriticConfig()``. Notebook 07.
     """
     config = reinforce.Config() if config is None else config
     critic = CriticConfig() if critic is None else critic
     seed = check_count("seed", seed, minimum=0)
-    weigher = Critic(critic, gamma=config.gamma, rng=np.random.default_rng([seed, 1]))
+    weigher = Critic(critic, rng=np.random.default_rng([seed, 1]))
     history = reinforce.train(config, seed=seed, env=env, progress=progress, weigher=weigher)
     return history, weigher

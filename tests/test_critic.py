@@ -5,11 +5,12 @@
 * exact moments by enumeration against notebook 04's independent code (helpers.mdp) and
   against simulation; the γ^t factor that keeps ĝ unbiased when γ < 1;
 * the optimal baseline: the trace's gradient vanishes there, and no perturbation beats it;
-* notebook 06's per-timestep baseline, exactly (enumeration) against simulation with the
-  very function notebook 06 uses;
+* notebook 06's batch-mean baseline (``baseline="batch_mean"``), exactly (enumeration)
+  against simulation with the very function notebook 06 uses;
 * the actor-critic's bias: linear in the critic's error, with the closed form at λ = 0;
 * tabular MC and TD(0) learning; the value network's gradient against finite differences;
-  truncation against termination on hand-made episodes; the critic as a weigher;
+  truncation against termination on hand-made episodes; the critic as a weigher, with its
+  own γ (0.99) whatever the actor's (notebook 06's REINFORCE has γ = 1);
 * bad input raises ValueError; the exercises' checks reject the classic wrong answers.
 """
 
@@ -84,7 +85,7 @@ def test_gamma_outside_0_1_is_refused(gamma):
     with pytest.raises(ValueError, match="gamma"):
         C.td_errors([1.0], [0.0], [0.0], gamma)
     with pytest.raises(ValueError, match="gamma"):
-        C.Critic(gamma=gamma, rng=np.random.default_rng(0))
+        C.Critic(C.CriticConfig(gamma=gamma), rng=np.random.default_rng(0))
 
 
 def test_gae_rejects_bad_shapes():
@@ -410,7 +411,7 @@ def test_critic_weighs_with_the_old_values_then_fits():
 
     episodes = [R.Episode(obs(n), np.zeros(n, int), np.ones(n), terminated=True,
                           truncated=False) for n in (15, 30)]
-    critic = C.Critic(C.CriticConfig(lam=0.9, normalise=False, steps=3), gamma=0.99,
+    critic = C.Critic(C.CriticConfig(gamma=0.99, lam=0.9, normalise=False, steps=3),
                       rng=np.random.default_rng(1))
     w_before = critic.net.w.copy()
     A = critic(episodes)
@@ -444,6 +445,21 @@ def test_train_with_a_critic_learns_and_repeats_under_a_seed():
     assert h1.episode_returns == h2.episode_returns
     assert len(c1.value_loss) == len(h1.params) - 1
     assert np.mean(h1.episode_returns[-20:]) > 2 * np.mean(h1.episode_returns[:20])
+
+
+def test_the_critic_discounts_with_its_own_gamma_not_the_actors():
+    """Notebook 06's REINFORCE is undiscounted (Config().gamma = 1); the critic keeps
+    γ = 0.99 from CriticConfig, and the actor's γ does not change a critic run at all."""
+    assert R.Config().gamma == 1.0 and C.CriticConfig().gamma == 0.99
+    runs = [C.train(R.Config(max_steps=4_000, gamma=g), seed=2) for g in (1.0, 0.9)]
+    (h1, c1), (h2, c2) = runs
+    assert c1.gamma == c2.gamma == 0.99
+    assert h1.episode_returns == h2.episode_returns
+    np.testing.assert_array_equal(h1.params[-1], h2.params[-1])
+    h3, c3 = C.train(R.Config(max_steps=4_000), C.CriticConfig(gamma=0.9), seed=2)
+    assert c3.gamma == 0.9 and not np.array_equal(h3.params[-1], h1.params[-1])
+    with pytest.raises(ValueError, match="CriticConfig"):
+        C.Critic(0.99, rng=np.random.default_rng(0))
 
 
 # ---------------------------------------------------------------- exercises -------------
@@ -482,3 +498,43 @@ def test_moments_table_and_averaging():
         C.moments_table({"batch": C.batch_baseline_moments(mdp, policy, THETA, 2)}, m=3)
     with pytest.raises(ValueError, match="EstimatorMoments"):
         C.moments_table({"x": 1.0})
+
+
+def test_claims_script_matches_the_notebook():
+    """benchmarks/critic_claims.py validates notebook 07's asserts; it must read the
+    notebook's own settings and print the bounds the notebook asserts."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("critic_claims",
+                                                  root / "benchmarks/critic_claims.py")
+    claims = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(claims)
+    nb = json.loads((root / "notebooks/07_learned_baseline_and_actor_critic.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    a, b = claims.THETA
+    half = claims.EXPLORER_EPISODES // 2
+    for setting in (f"np.array([{a}, {b}])", f"theta, {claims.N_LEARN}, rng",
+                    f"step_size={claims.STEP_SIZE}", f"theta, {claims.N_SAMPLE}, rng",
+                    f"range(SEED, SEED + {claims.WINDOW}), {claims.BUDGET:_}",
+                    f"SEEDS[:{claims.FEW}], {claims.SHORT:_}",
+                    f"batch_steps, {claims.EXPLORER_STEPS:_}",
+                    f"np.random.default_rng(SEED), {claims.EXPLORER_EPISODES})",
+                    f"played[:{half}], played[{half}:{claims.EXPLORER_EPISODES}]"):
+        assert setting in code, setting
+    script = Path(spec.origin).read_text()
+    for bound, printed in (("0.75 < r < 1.35", "in (0.75, 1.35)"),
+                           ("1e-4 < ac[\"δ_t with v̂_TD\"].bias_norm < 0.1", "in (1e-4, 0.1)"),
+                           ("var[0] < 0.9 * var[-1]", "\"< 0.9\""),
+                           ("best_lam[2] <= 0.2", "\"<= 0.2\""),
+                           ("best_lam[100] >= best_lam[2]", "\">= 0\""),
+                           ("gap < 1e-5", "\"< 1e-5\""),
+                           ("len(solved) >= 1", "\">= 1\""),
+                           ("a.mean() >= 475", "\">= 475\""),
+                           ("[0] for h in hs]) > 400", "\"> 400\""),
+                           ("median_30k[\"λ = 0\"] < 150", "\"< 150\""),
+                           ("if k != \"λ = 0\") > 200", "\"> 200\"")):
+        assert bound in code, bound
+        assert printed in script, printed

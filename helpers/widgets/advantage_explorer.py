@@ -93,7 +93,7 @@ class AdvantageExplorer(Explorer):
         """Fit a fresh critic with step size ``lr``; cache what the pictures need."""
         if lr in self._fits:
             return self._fits[lr]
-        critic = C.Critic(C.CriticConfig(lam=1.0, lr=lr, normalise=False), gamma=self.gamma,
+        critic = C.Critic(C.CriticConfig(gamma=self.gamma, lam=1.0, lr=lr, normalise=False),
                           rng=np.random.default_rng(self.seed))
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(self.rounds):
