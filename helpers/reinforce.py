@@ -38,7 +38,7 @@ from helpers.validation import (
 )
 
 #: CartPole-v1's observation: cart position, cart velocity, pole angle, pole angular velocity.
-OBS_NAMES = ("x", "ẋ", "θ", "θ̇")
+OBS_NAMES = ("x", "ẋ", "φ", "φ̇")
 OBS_DIM = 4
 N_ACTIONS = 2
 #: "Solved": the mean return of the last 100 training episodes is at least this.
@@ -230,11 +230,12 @@ def make_policy(kind: str, rng, hidden: int = 16):
 class Adam:
     """Adam (Kingma & Ba, 2015), for gradient *ascent* on a flat parameter vector.
 
-    m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,
-    θ ← θ + α · m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+    μ ← β₁ μ + (1 − β₁) ĝ,  ν ← β₂ ν + (1 − β₂) ĝ²,
+    θ ← θ + η · μ̂ / (√ν̂ + ε) with μ̂ = μ / (1 − β₁ᵏ), ν̂ = ν / (1 − β₂ᵏ) after k updates
+    (η is ``lr``; the attributes ``m`` and ``v`` hold μ and ν).
 
-    Each parameter gets its own step size, about α while the gradient's sign is steady, so
-    the step no longer depends on the scale of the returns. Notebook 06.
+    Each parameter gets its own step size, about η while the gradient's sign is steady, so
+    the step no longer depends on the scale of the returns (up to ε). Notebook 06.
     """
 
     def __init__(self, n_params: int, lr: float = 0.01, beta1: float = 0.9,
@@ -301,7 +302,7 @@ def _check_gamma(gamma):
 
 
 def reward_to_go(rewards, gamma: float = 1.0) -> np.ndarray:
-    """G_t = Σ_{k ≥ t} γ^{k−t} r_k for one episode: the rewards *after* the action at t.
+    """G_t = Σ_{k ≥ t} γ^{k−t} r_k for one episode: the rewards from the action at t on.
 
     An action cannot influence rewards that came before it, so only these enter its weight
     (the earlier ones add noise, not signal). Notebook 06.
@@ -326,7 +327,7 @@ def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
 
 
 def pad(sequences) -> tuple[np.ndarray, np.ndarray]:
-    """Stack 1-D arrays of different lengths into (E, T_max) values and a boolean mask.
+    """Stack m 1-D arrays of different lengths into (m, T_max) values and a boolean mask.
 
     Used by :func:`per_timestep_baseline`. Notebook 06.
     """
@@ -366,8 +367,11 @@ def leave_one_out_baseline(returns) -> list[np.ndarray]:
     ``returns`` is a list of per-episode return arrays; the result is a list of the same
     shapes. Where no other episode is running at t the baseline is 0 (no comparison, so the
     weight keeps its full G_t). Because b^(i) never looks at episode i, it is independent of
-    episode i's actions and subtracting it leaves the expected update unchanged — unlike
-    :func:`per_timestep_baseline`, which includes the episode itself. Notebook 06.
+    episode i's actions when the episodes are sampled independently from the current policy,
+    and subtracting it then leaves the expected update unchanged — unlike
+    :func:`per_timestep_baseline`, which includes the episode itself. (The collector's batches
+    are the episodes that end first, partly sampled by earlier parameters: there it is as
+    nearly unbiased as plain REINFORCE.) Notebook 06.
     """
     values, mask = pad(returns)
     total, alive = values.sum(axis=0), mask.sum(axis=0)
@@ -633,7 +637,7 @@ def advantages(episodes, config: Config) -> list[np.ndarray]:
 
 
 def policy_gradient(policy, episodes, config: Config, weights=None) -> np.ndarray:
-    """ĝ = (1/E) Σ_episodes Σ_t A_t ∇θ log π_θ(a_t | s_t), the REINFORCE estimate. Notebook 06.
+    """ĝ = (1/m) Σ_episodes Σ_t A_t ∇θ log π_θ(a_t | s_t), the REINFORCE estimate. Notebook 06.
 
     ``weights`` (one array per episode) replaces :func:`advantages` — e.g. a learned
     critic's advantages (notebook 07).

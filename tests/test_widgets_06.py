@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from helpers import reinforce as R
+from helpers import reinforce
 from helpers.cartpole_render import CartPoleDrawing, animate_states, snapshot
 from helpers.widgets.training_scrubber import TrainingScrubber
 
@@ -14,7 +14,7 @@ STATES = np.array([[0, 0, 0, 0], [0, 0, 0.1, 0], [0, 0, -0.1, 0.0]])
 
 @pytest.fixture(scope="module")
 def history():
-    return R.train(replace(R.Config(), max_steps=12_000), seed=0)
+    return reinforce.train(replace(reinforce.Config(), max_steps=12_000), seed=0)
 
 
 def test_scrubber_shows_log_pi_of_the_chosen_update(history):
@@ -23,7 +23,7 @@ def test_scrubber_shows_log_pi_of_the_chosen_update(history):
         assert ex.message.value == "" and ex.slider.max == len(history.params) - 1
         for u in (0, 3, ex.slider.max):
             ex.slider.value = u
-            expected = R.policy_from(history, u).log_probs(STATES)[:, 1]
+            expected = reinforce.policy_from(history, u).log_probs(STATES)[:, 1]
             np.testing.assert_allclose(ex.dots.get_offsets()[:, 1], expected)
             assert ex.cursor_curve.get_xdata()[0] == ex.update_steps[u]
         # before training the policy is uniform: log π = log ½ for every state
@@ -31,7 +31,7 @@ def test_scrubber_shows_log_pi_of_the_chosen_update(history):
         np.testing.assert_allclose(ex.dots.get_offsets()[:, 1], np.log(0.5))
         ex.action.value = "push left"
         np.testing.assert_allclose(ex.lines[1].get_ydata(),
-                                   [R.policy_from(history, u).log_probs(STATES)[1, 0]
+                                   [reinforce.policy_from(history, u).log_probs(STATES)[1, 0]
                                     for u in range(len(history.params))])
         assert "push left" in ex.readout.value
     finally:

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 
 from helpers import critic as C
-from helpers import reinforce as R
+from helpers import reinforce
 from helpers.widgets.advantage_explorer import LR_OPTIONS, AdvantageExplorer
 
 
 @pytest.fixture(scope="module")
 def data():
-    history, _ = C.train(R.Config(max_steps=6000), seed=0)
-    policy = R.policy_from(history, int(np.searchsorted(history.batch_steps, 3000)))
-    collector = R.EpisodeCollector(4, seed=5)
+    history, _ = C.train(reinforce.Config(max_steps=6000), seed=0)
+    policy = reinforce.policy_from(history, int(np.searchsorted(history.batch_steps, 3000)))
+    collector = reinforce.EpisodeCollector(4, seed=5)
     episodes = collector.collect(policy, np.random.default_rng(5), 12)
     collector.close()
     return policy, episodes[:6], episodes[6:12]
@@ -38,7 +38,7 @@ def test_lines_are_the_critic_quantities(explorer):
         np.testing.assert_allclose(explorer.line_mc.get_ydata(), G - v)
         np.testing.assert_allclose(C.gae(delta, 0.99, 1.0), G - v, atol=1e-9)
         if ep.terminated:   # after a fall the return is the plain discounted reward-to-go
-            np.testing.assert_allclose(R.reward_to_go(ep.rewards, 0.99), G, atol=1e-9)
+            np.testing.assert_allclose(reinforce.reward_to_go(ep.rewards, 0.99), G, atol=1e-9)
         explorer.lam.value = 0.0
         np.testing.assert_allclose(explorer.line_lam.get_ydata(), delta)
         explorer.lam.value = 1.0
