@@ -219,3 +219,42 @@ def test_tweaker_positive_returns_readout_does_not_overclaim(tweaker):
         tweaker.mode.value = "sampled"
     assert "every sampled action is pushed up" in tweaker.readout.value
     assert "better ones more" not in tweaker.readout.value
+
+
+def test_update_explorer_key_is_html_and_the_axes_have_no_legend(explorer):
+    assert "before" in explorer.key.value and "after one update" in explorer.key.value
+    assert explorer.key in explorer.view.children
+    assert explorer.ax_p.get_legend() is None and explorer.ax_log.get_legend() is None
+    assert explorer.ax_p.get_ylabel() and explorer.ax_log.get_ylabel() == "log π(a)"
+
+
+@pytest.mark.parametrize("policy", ["unnormalised", "softmax"])
+def test_update_explorer_limits_hold_the_data_and_move_in_steps(policy):
+    # as in notebook 02: a_t = 1, η = 0.2; G moved key press by key press (0.1)
+    ex = UpdateExplorer(G=1.0, a=1, eta=0.2, policy=policy)
+    try:
+        moves = 0
+        for G in np.round(np.arange(1.0, 5.01, 0.1), 1):
+            before = (ex.ax_p.get_ylim(), ex.ax_log.get_ylim())
+            ex.G.value = float(G)
+            r = ex.compute()
+            assert max(r["before"].max(), r["after"].max()) <= ex.ax_p.get_ylim()[1]
+            lo, hi = ex.ax_log.get_ylim()
+            assert lo < min(r["log_before"].min(), r["log_after"].min())
+            assert hi > max(r["log_before"].max(), r["log_after"].max())
+            moves += before != (ex.ax_p.get_ylim(), ex.ax_log.get_ylim())
+        # every step moved both panels' limits before; here 14 of 40 steps (softmax: 4)
+        assert moves <= (20 if policy == "unnormalised" else 6), moves
+    finally:
+        ex.close()
+
+
+def test_update_explorer_large_values_keep_their_scale_on_screen(explorer):
+    # exp(α + βa) reaches 3.6e9 here: the "1e9" above the axis must not be cut off
+    with explorer.hold():
+        explorer.G.value, explorer.alpha.value, explorer.beta.value = 5.0, 3.0, 2.0
+        explorer.eta.value = 1.0
+    explorer.fig.canvas.draw()
+    offset = explorer.ax_p.yaxis.get_offset_text()
+    assert offset.get_text() == "1e9"
+    assert offset.get_window_extent().y1 <= explorer.fig.bbox.y1
