@@ -258,3 +258,36 @@ def test_update_explorer_large_values_keep_their_scale_on_screen(explorer):
     offset = explorer.ax_p.yaxis.get_offset_text()
     assert offset.get_text() == "1e9"
     assert offset.get_window_extent().y1 <= explorer.fig.bbox.y1
+
+
+def test_tweaker_key_names_each_action_and_k_adds_or_removes_no_artist(tweaker):
+    children = [list(ax.get_children()) for ax in tweaker.fig.axes]
+    assert tweaker.ax_log.get_legend() is None and tweaker.key in tweaker.view.children
+    for K in (6, 2, 4, 3):
+        tweaker.n_actions.value = K
+        for k in range(MAX_ACTIONS):
+            assert (f"a = {k}" in tweaker.key.value) == (k < K)
+        assert len(visible_lines(tweaker)) == K
+        assert sum(b.get_visible() for b in tweaker.bars) == K
+        assert list(tweaker.ax_p.get_xticks()) == list(range(K))   # the same axis as before
+        assert tweaker.ax_p.get_xlim() == (-0.6, K - 0.4)
+        # the same artists throughout: a change of K redraws what changed, not the figure
+        assert [list(ax.get_children()) for ax in tweaker.fig.axes] == children
+
+
+def test_tweaker_log_axis_holds_the_curves_and_moves_in_steps(tweaker):
+    moves = 0
+    for r in np.round(np.arange(-5, 5.01, 0.1), 1):
+        before = tweaker.ax_log.get_ylim()
+        tweaker.returns[0].value = float(r)
+        low = max(tweaker.trajectory.min(), -30.0)
+        bottom, top = tweaker.ax_log.get_ylim()
+        assert bottom < low and top == 0.1
+        moves += tweaker.ax_log.get_ylim() != before
+    assert moves <= 15, moves        # it moved on every step before (100 here)
+    # below the floor of −30 (the readout says so) the axis stops just under it
+    traj = np.log(np.array([[1 / 3] * 3, [1.0, 1e-20, 1e-20]]))
+    tweaker.compute = lambda: traj
+    tweaker.refresh()
+    assert tweaker.ax_log.get_ylim()[0] == pytest.approx(1.05 * -30 - 0.1)
+    assert np.min(tweaker.lines[1].get_ydata()) == -30 and "below -30" in tweaker.readout.value
