@@ -219,3 +219,75 @@ def test_tweaker_positive_returns_readout_does_not_overclaim(tweaker):
         tweaker.mode.value = "sampled"
     assert "every sampled action is pushed up" in tweaker.readout.value
     assert "better ones more" not in tweaker.readout.value
+
+
+def test_update_explorer_key_is_html_and_the_axes_have_no_legend(explorer):
+    assert "before" in explorer.key.value and "after one update" in explorer.key.value
+    assert explorer.key in explorer.view.children
+    assert explorer.ax_p.get_legend() is None and explorer.ax_log.get_legend() is None
+    assert explorer.ax_p.get_ylabel() and explorer.ax_log.get_ylabel() == "log π(a)"
+
+
+@pytest.mark.parametrize("policy", ["unnormalised", "softmax"])
+def test_update_explorer_limits_hold_the_data_and_move_in_steps(policy):
+    # as in notebook 02: a_t = 1, η = 0.2; G moved key press by key press (0.1)
+    ex = UpdateExplorer(G=1.0, a=1, eta=0.2, policy=policy)
+    try:
+        moves = 0
+        for G in np.round(np.arange(1.0, 5.01, 0.1), 1):
+            before = (ex.ax_p.get_ylim(), ex.ax_log.get_ylim())
+            ex.G.value = float(G)
+            r = ex.compute()
+            assert max(r["before"].max(), r["after"].max()) <= ex.ax_p.get_ylim()[1]
+            lo, hi = ex.ax_log.get_ylim()
+            assert lo < min(r["log_before"].min(), r["log_after"].min())
+            assert hi > max(r["log_before"].max(), r["log_after"].max())
+            moves += before != (ex.ax_p.get_ylim(), ex.ax_log.get_ylim())
+        # every step moved both panels' limits before; here 14 of 40 steps (softmax: 4)
+        assert moves <= (20 if policy == "unnormalised" else 6), moves
+    finally:
+        ex.close()
+
+
+def test_update_explorer_large_values_keep_their_scale_on_screen(explorer):
+    # exp(α + βa) reaches 3.6e9 here: the "1e9" above the axis must not be cut off
+    with explorer.hold():
+        explorer.G.value, explorer.alpha.value, explorer.beta.value = 5.0, 3.0, 2.0
+        explorer.eta.value = 1.0
+    explorer.fig.canvas.draw()
+    offset = explorer.ax_p.yaxis.get_offset_text()
+    assert offset.get_text() == "1e9"
+    assert offset.get_window_extent().y1 <= explorer.fig.bbox.y1
+
+
+def test_tweaker_key_names_each_action_and_k_adds_or_removes_no_artist(tweaker):
+    children = [list(ax.get_children()) for ax in tweaker.fig.axes]
+    assert tweaker.ax_log.get_legend() is None and tweaker.key in tweaker.view.children
+    for K in (6, 2, 4, 3):
+        tweaker.n_actions.value = K
+        for k in range(MAX_ACTIONS):
+            assert (f"a = {k}" in tweaker.key.value) == (k < K)
+        assert len(visible_lines(tweaker)) == K
+        assert sum(b.get_visible() for b in tweaker.bars) == K
+        assert list(tweaker.ax_p.get_xticks()) == list(range(K))   # the same axis as before
+        assert tweaker.ax_p.get_xlim() == (-0.6, K - 0.4)
+        # the same artists throughout: a change of K redraws what changed, not the figure
+        assert [list(ax.get_children()) for ax in tweaker.fig.axes] == children
+
+
+def test_tweaker_log_axis_holds_the_curves_and_moves_in_steps(tweaker):
+    moves = 0
+    for r in np.round(np.arange(-5, 5.01, 0.1), 1):
+        before = tweaker.ax_log.get_ylim()
+        tweaker.returns[0].value = float(r)
+        low = max(tweaker.trajectory.min(), -30.0)
+        bottom, top = tweaker.ax_log.get_ylim()
+        assert bottom < low and top == 0.1
+        moves += tweaker.ax_log.get_ylim() != before
+    assert moves <= 15, moves        # it moved on every step before (100 here)
+    # below the floor of −30 (the readout says so) the axis stops just under it
+    traj = np.log(np.array([[1 / 3] * 3, [1.0, 1e-20, 1e-20]]))
+    tweaker.compute = lambda: traj
+    tweaker.refresh()
+    assert tweaker.ax_log.get_ylim()[0] == pytest.approx(1.05 * -30 - 0.1)
+    assert np.min(tweaker.lines[1].get_ydata()) == -30 and "below -30" in tweaker.readout.value

@@ -1,5 +1,6 @@
 """The gradient-cloud explorer of notebook 04, driven through its controls' ``.value``."""
 
+import ipywidgets as W
 import numpy as np
 import pytest
 
@@ -115,3 +116,34 @@ def test_policy_must_have_two_parameters():
     mdp, _ = M.example_mdp()
     with pytest.raises(ValueError, match="exactly two parameters"):
         GradientCloudExplorer(mdp, M.tabular_softmax(5, 2), grid=7)
+
+
+def widgets_in(view):
+    """Every widget in a layout, depth first."""
+    yield view
+    for child in getattr(view, "children", ()):
+        yield from widgets_in(child)
+
+
+def test_key_beside_the_figure_and_the_titles_facts_in_the_stats_line(explorer):
+    # a legend over the contour plot and a title would be drawn again on every change
+    assert explorer.ax.get_legend() is None and not explorer.ax.get_title()
+    for words in ("θ + η ĝ (each ĝ from m trajectories)", "mean of the cloud",
+                  "θ + η ∇U (exact)"):
+        assert words in explorer.key.value
+    # once in the layout, in a row right of the figure (headless the figure is an Output)
+    assert list(widgets_in(explorer.view)).count(explorer.key) == 1
+    row = next(w for w in widgets_in(explorer.view)
+               if isinstance(w, W.HBox) and explorer.key in w.children)
+    assert list(row.children) == [row.children[0], explorer.key]
+    assert row.children[0] is explorer.fig.canvas or isinstance(row.children[0], W.Output)
+    explorer.m.value = 50
+    assert "30 estimates, each from m = 50 trajectories (η = 4)" in explorer.stats.value
+    assert explorer.ax.get_xlabel() and explorer.ax.get_ylabel()
+
+
+def test_a_change_moves_no_axis(explorer):
+    limits = (explorer.ax.get_xlim(), explorer.ax.get_ylim())
+    for name, value in (("m", 1000), ("theta1", 4.0), ("theta2", -4.0), ("m", 1)):
+        getattr(explorer, name).value = value
+        assert (explorer.ax.get_xlim(), explorer.ax.get_ylim()) == limits

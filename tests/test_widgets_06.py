@@ -77,6 +77,28 @@ def test_scrubber_rejects_bad_construction(history):
         TrainingScrubber(history, np.zeros((2, 3)))
 
 
+def test_scrubber_key_is_html_and_a_slider_move_leaves_curves_and_axes(history):
+    ex = TrainingScrubber(history, STATES, ["upright", "tilt right", "tilt left"])
+    try:
+        assert ex.ax_curve.get_legend() is None and ex.ax_logp.get_legend() is None
+        assert ex.key in ex.view.children
+        for words in ("solved (475)", "upright", "tilt right", "tilt left"):
+            assert words in ex.key.value
+        curves = [line.get_ydata() for line in ex.lines]
+        limits = [(ax.get_xlim(), ax.get_ylim()) for ax in (ex.ax_curve, ex.ax_logp)]
+        for u in (0, 2, 5):
+            ex.slider.value = u
+            # only the cursors and the dots move: the curves keep their data, the axes theirs
+            assert all(line.get_ydata() is y for line, y in zip(ex.lines, curves, strict=True))
+            assert [(ax.get_xlim(), ax.get_ylim()) for ax in (ex.ax_curve, ex.ax_logp)] == limits
+        ex.action.value = "push left"      # the curves (and their label) follow the action
+        np.testing.assert_allclose(ex.lines[0].get_ydata(), ex.logp[:, 0, 0])
+        assert ex.ax_logp.get_ylabel() == "log π(push left | s)"
+        assert ex.ax_curve.get_xlabel() and ex.ax_curve.get_ylabel()
+    finally:
+        ex.close()
+
+
 def test_cartpole_drawing_geometry():
     import matplotlib.pyplot as plt
 

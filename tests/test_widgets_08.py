@@ -125,11 +125,16 @@ def test_policy_of_the_wrong_shape_raises():
 def test_the_key_is_html_and_the_figure_has_few_text_artists(explorer):
     # the legend and the title would be rendered again on every redraw: their facts live in
     # HTML beside the figure instead (the key) and in the stats line (m, η)
-    assert explorer.ax.get_legend() is None and not explorer.title.get_visible()
+    assert explorer.ax.get_legend() is None and not explorer.ax.get_title()
     for words in ("θ + η∇U (exact)", "θ + η E[ĝ] (this estimator)", "ascent with E[ĝ]"):
         assert words in explorer.key.value
     assert f"m = {explorer.m.value}" in explorer.stats.value and "η = 4" in explorer.stats.value
     assert list(explorer.ax.get_xticks()) == [-4, -2, 0, 2, 4]
+    # the gradient cloud places the key beside the figure: this estimator's key, once
+    shown = [explorer.view]
+    for widget in shown:
+        shown.extend(getattr(widget, "children", ()))
+    assert shown.count(explorer.key) == 1 and "mean of the cloud" not in explorer.key.value
 
 
 def test_expected_steps_are_cached_and_seeded(explorer):

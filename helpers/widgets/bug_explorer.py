@@ -11,7 +11,6 @@ sliders and the resample button are its own.
 
 from __future__ import annotations
 
-import html
 import math
 
 import ipywidgets as W
@@ -23,6 +22,7 @@ from helpers import pg_bugs as B
 from helpers.plotting import ROLE
 from helpers.validation import check_count, positive_scalar
 from helpers.widgets.gradient_cloud import GradientCloudExplorer
+from helpers.widgets.parts import html_key
 
 #: batch sizes offered (the gradient cloud's slider, cut to what the batch estimators need)
 BUG_M_OPTIONS = (1, 2, 3, 5, 10, 20, 50, 100)
@@ -75,30 +75,22 @@ class BugExplorer(GradientCloudExplorer):
                              label="ascent with E[ĝ]")
         self.path_end, = ax.plot([], [], "s", color=ROLE["reference"], ms=5)
         # Every redraw renders every text artist again, and text is most of a frame's cost:
-        # the key goes into HTML beside the figure (the browser draws it once), the title's
-        # facts into the stats line, and the axes keep few ticks.
-        self.key = W.HTML(self._key_html())
-        ax.get_legend().remove()
-        self.title.set_visible(False)
+        # the key is HTML beside the figure (the gradient cloud places our _key_html), the
+        # title's facts are in the stats line, and the axes keep few ticks.
         ax.set_xticks([-4, -2, 0, 2, 4])
         ax.set_yticks([-4, -2, 0, 2, 4])
         for cax in self.fig.axes:
             if cax is not ax:                                    # the colorbar
                 cax.yaxis.set_major_locator(MaxNLocator(4))
-        super()._finish([self.estimator, *controls],
-                        W.VBox([W.HBox([self.estimator, self.key]), layout]))
+        super()._finish([self.estimator, *controls], W.VBox([self.estimator, layout]))
 
     @staticmethod
     def _key_html() -> str:
-        def swatch(colour, symbol):
-            return f'<span style="color:{colour};font-weight:bold">{symbol}</span>'
-        items = [(ROLE["exact"], "→", "θ + η∇U (exact)"),
-                 (ROLE["reference"], "→", "θ + η E[ĝ] (this estimator)"),
-                 (ROLE["score_function"], "●", "θ + η ĝ, each ĝ from m trajectories"),
-                 (ROLE["reference"], "✕", "mean of those"),
-                 (ROLE["reference"], "—■", "ascent with E[ĝ]")]
-        return ('<div style="font-size:12px;line-height:1.35">' + "<br>".join(
-            f"{swatch(c, s)} {html.escape(t)}" for c, s, t in items) + "</div>")
+        return html_key([(ROLE["exact"], "→", "θ + η∇U (exact)"),
+                         (ROLE["reference"], "→", "θ + η E[ĝ] (this estimator)"),
+                         (ROLE["score_function"], "●", "θ + η ĝ, each ĝ from m trajectories"),
+                         (ROLE["reference"], "✕", "mean of those"),
+                         (ROLE["reference"], "—■", "ascent with E[ĝ]")], separator="<br>")
 
     @property
     def spec(self) -> B.Estimator:
@@ -171,7 +163,6 @@ class BugExplorer(GradientCloudExplorer):
         how = ("exact" if e.method == "exact" else
                f"Monte Carlo, ± {float(np.max(e.se)):.3f}")
         self.stats.value += (
-            f" ({self.n_estimates} estimates, m = {self.m.value}, η = {self.eta:g})"
             f"<br>{self.spec.label}: E[ĝ] = ({e.mean[0]:.3f}, {e.mean[1]:.3f}) ({how}) · "
             f"angle to ∇U {angle} · ‖E[ĝ]‖/‖∇U‖ = {norm_e / max(norm_g, 1e-300):.2f} · "
             f"{self.ascent_steps} ascent steps from θ: U {path.U[0]:.3f} → {path.U[-1]:.3f}")

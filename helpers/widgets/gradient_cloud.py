@@ -5,6 +5,10 @@ from θ, and a cloud of Monte Carlo estimates ĝ, each from m trajectories sampl
 Each estimate is drawn where one gradient step would land, θ + η ĝ, so the cloud shows the
 steps a learner could take. Move m to watch the cloud shrink like 1/√m around the arrow's
 tip; press "resample" for fresh trajectories.
+
+The axis limits never change and the key and the title's facts are HTML beside the figure
+(the key) and in the stats line, so a change redraws the cloud and the arrow over the cached
+contour plot, not the text a legend and a title would add to every frame.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from helpers import mdp as M
 from helpers.plotting import ROLE
 from helpers.validation import as_float_array, check_count, positive_scalar
 from helpers.widgets.common import Explorer, figure_view, new_figure
+from helpers.widgets.parts import html_key
 
 M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -61,19 +66,18 @@ class GradientCloudExplorer(Explorer):
         # the estimates share the course's score-function colour (orange means finite
         # differences in notebooks 01 and 04); a white edge keeps them visible on viridis
         self.cloud = ax.scatter([], [], s=18, color=ROLE["score_function"], edgecolor="white",
-                                linewidth=0.5, alpha=0.9,
-                                label="θ + η ĝ (each ĝ from m trajectories)")
-        self.cloud_mean, = ax.plot([], [], "X", color=ROLE["reference"], ms=9, mec="white",
-                                   label="mean of the cloud")
+                                linewidth=0.5, alpha=0.9)
+        self.cloud_mean, = ax.plot([], [], "X", color=ROLE["reference"], ms=9, mec="white")
         self.arrow = ax.quiver([theta[0]], [theta[1]], [0.0], [0.0], angles="xy",
                                scale_units="xy", scale=1, color=ROLE["exact"], width=0.008,
-                               label="θ + η ∇U (exact)", zorder=3)
+                               zorder=3)
         self.dot, = ax.plot([theta[0]], [theta[1]], "o", color="white", mec="black", ms=6)
         ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal",
                xlabel="θ₁ (prefer right at the first step)",
                ylabel="θ₂ (prefer right at the second step)")
-        ax.legend(loc="lower right", fontsize=8, framealpha=0.9, frameon=True)
-        self.title = ax.set_title("")
+        # the key beside the figure, not a legend over the contour plot (drawn again with
+        # every change of the cloud beneath it)
+        self.key = W.HTML(self._key_html())
 
         self.m = W.SelectionSlider(options=M_OPTIONS, value=m, description="m",
                                    continuous_update=False)
@@ -84,8 +88,15 @@ class GradientCloudExplorer(Explorer):
         self.stats = W.HTML()
         controls = [self.m, self.theta1, self.theta2]
         layout = W.VBox([W.HBox([self.m, self.resample]), W.HBox([self.theta1, self.theta2]),
-                         figure_view(self.fig), self.stats, self.message])
+                         W.HBox([figure_view(self.fig), self.key]), self.stats, self.message])
         self._finish(controls, layout)
+
+    @staticmethod
+    def _key_html() -> str:
+        """The figure's key, a column of HTML beside it (subclasses give their own)."""
+        return html_key([(ROLE["score_function"], "●", "θ + η ĝ (each ĝ from m trajectories)"),
+                         (ROLE["reference"], "✕", "mean of the cloud"),
+                         (ROLE["exact"], "→", "θ + η ∇U (exact)")], separator="<br>")
 
     @property
     def theta(self) -> np.ndarray:
@@ -112,10 +123,10 @@ class GradientCloudExplorer(Explorer):
         self.dot.set_data([theta[0]], [theta[1]])
         rms = float(np.sqrt(np.mean(np.sum((ghat - exact) ** 2, axis=1))))
         self.rms_error = rms
-        self.title.set_text(f"{self.n_estimates} estimates, each from m = {self.m.value} "
-                            f"trajectories (η = {self.eta:g})")
         mean = ghat.mean(axis=0)
-        self.stats.value = (
-            f"exact ∇U = ({exact[0]:.3f}, {exact[1]:.3f}) · mean of the estimates = "
+        self.stats.value = (   # what the title said, then the numbers
+            f"{self.n_estimates} estimates, each from m = {self.m.value} trajectories "
+            f"(η = {self.eta:g}) · exact ∇U = ({exact[0]:.3f}, {exact[1]:.3f}) · mean of the "
+            f"estimates = "
             f"({mean[0]:.3f}, {mean[1]:.3f}) · RMS error of one estimate = {rms:.3f}"
         )

@@ -6,16 +6,24 @@ a baseline (subtract the mean return J(θ)) and whether each update is the expec
 uses one sampled action. The left panel draws log π(a) for every action over the updates
 up to the current step; the right panel shows π at that step. Play animates the steps,
 Step advances one. Introduced in notebook 03.
+
+Every artist exists from the start (a line and a bar per possible action, the unused ones
+hidden) and the key is HTML above the figure, so no change, not even of the number of
+actions, adds or removes an artist; the log π axis moves in steps
+(:func:`helpers.widgets.parts.stepped`). A change then redraws the curves and bars over a
+cached background instead of the whole figure.
 """
 
 from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from helpers import bandit
 from helpers.plotting import COLORS
 from helpers.widgets.common import Explorer, figure_view, new_figure
+from helpers.widgets.parts import html_key, stepped
 
 MIN_ACTIONS, MAX_ACTIONS = 2, 6
 #: log π below this is drawn at the edge of the chart (it is printed in the readout instead)
@@ -56,23 +64,29 @@ class ReturnTweaker(Explorer):
         self.resample = self._resample_button(seed, "new samples")
         self.readout = W.HTML()
 
+        # fixed margins with room for the widest tick labels (−30 at the floor): a layout
+        # fitted to the first picture and then frozen would cut the axis label off later
         self.fig, (self.ax_log, self.ax_p) = new_figure(
-            1, 2, figsize=(8.4, 3.4), gridspec_kw={"width_ratios": [2.2, 1]})
-        self.lines = [self.ax_log.plot([], [], color=_COLORS[k], label=f"a = {k}")[0]
-                      for k in range(MAX_ACTIONS)]
+            1, 2, figsize=(8.4, 3.4), layout="none", gridspec_kw={"width_ratios": [2.2, 1]})
+        self.fig.subplots_adjust(left=0.075, right=0.985, bottom=0.14, top=0.97, wspace=0.2)
+        self.lines = [self.ax_log.plot([], [], color=_COLORS[k])[0] for k in range(MAX_ACTIONS)]
         self.now = self.ax_log.axvline(0, color=COLORS["grey"], lw=1, ls=":")
         self.bars = self.ax_p.bar(np.arange(MAX_ACTIONS), np.zeros(MAX_ACTIONS), color=_COLORS)
         self.ax_log.set_xlabel("update t")
         self.ax_log.set_ylabel("log π(a)")
+        self.ax_log.yaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
         self.ax_p.set_xlabel("action a")
         self.ax_p.set_ylabel("π(a) at step t")
         self.ax_p.set_ylim(0, 1)
-        self.ax_log.legend(loc="lower left", ncol=2)
-
+        # A change of K moves the bar panel's x-axis (limits and ticks follow K, as before).
+        # A redraw draws a changed artist and everything after it in its Axes: with the
+        # (unchanging) y-axis drawn first, K redraws the x-axis and the bars only. The two
+        # grids are the same grey, so the order does not change a pixel.
+        self.ax_p.yaxis.set_zorder(self.ax_p.xaxis.get_zorder() - 0.1)
+        self.key = W.HTML()   # the curves' colours, one entry per action (set by update)
 
         # n_steps is not in this list: its own handler redraws once, after moving Play's end
         controls = [self.n_actions, *self.returns, self.eta, self.baseline, self.mode, self.play]
-        self._legend_K = None
         self.n_steps.observe(self._on_n_steps, names="value")
         self.n_actions.observe(self._on_n_actions, names="value")
         self._on_n_actions()
@@ -81,7 +95,7 @@ class ReturnTweaker(Explorer):
             W.GridBox(self.returns, layout=W.Layout(grid_template_columns="repeat(3, 33%)")),
             W.HBox([self.mode, self.baseline]),
             W.HBox([self.play, self.step_button, self.resample]),
-            figure_view(self.fig), self.readout, self.message])
+            self.key, figure_view(self.fig), self.readout, self.message])
         self._finish(controls, layout)
 
     # -- controls --------------------------------------------------------------------------
@@ -139,12 +153,11 @@ class ReturnTweaker(Explorer):
         self.ax_p.set_xlim(-0.6, K - 0.4)
         self.ax_p.set_xticks(np.arange(K))
         self.ax_log.set_xlim(0, max(n, 1))
+        # the bottom moves in steps (log π < 0 always), no further than the floor's margin
         low = max(float(traj.min()), LOG_FLOOR)
-        self.ax_log.set_ylim(low - 0.05 * abs(low) - 0.1, 0.1)
-        if K != self._legend_K:  # rebuilding the legend is slow: only when K changes
-            self.ax_log.legend(self.lines[:K], [f"a = {k}" for k in range(K)],
-                               loc="lower left", ncol=2)
-            self._legend_K = K
+        floor = 1.05 * LOG_FLOOR - 0.1
+        self.ax_log.set_ylim(max(-stepped(1.05 * abs(low) + 0.1), floor), 0.1)
+        self.key.value = html_key([(_COLORS[k], "━━", f"a = {k}") for k in range(K)])
         self.readout.value = self._readout(traj, t)
 
     def _readout(self, traj, t) -> str:

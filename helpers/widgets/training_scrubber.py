@@ -5,6 +5,10 @@ steps) with a cursor at the chosen moment. Right: log π(a | s) for each chosen 
 against steps, with a dot at the cursor, so one sees which states the policy makes up its
 mind about first. The controls are a slider over the updates and a box to jump to the
 policy in use after a given number of environment steps.
+
+A move of the slider changes the two cursors and the dots only: the curves are set when the
+action changes, the axis limits are fixed per action and the key is HTML above the figure, so
+the redraw leaves every legend and tick label in the cached background.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from helpers.plotting import COLORS
 from helpers.reinforce import SOLVED_RETURN, History, policy_from
 from helpers.validation import as_float_array
 from helpers.widgets.common import Explorer, figure_view, new_figure
+from helpers.widgets.parts import html_key
 
 _ACTIONS = ("push left", "push right")
 _STATE_COLORS = [COLORS[k] for k in ("blue", "orange", "green", "purple", "sky", "red")]
@@ -25,7 +30,7 @@ _STATE_COLORS = [COLORS[k] for k in ("blue", "orange", "green", "purple", "sky",
 class TrainingScrubber(Explorer):
     """Move through the updates of ``history``; see log π(a|s) for ``states``. Notebook 06.
 
-    ``states`` has shape (K, 4) with K ≤ 6; ``labels`` names them in the legend.
+    ``states`` has shape (K, 4) with K ≤ 6; ``labels`` names them in the key.
     Controls: ``slider`` (the update, 0 = before training), ``action`` (which log π to plot),
     ``at_steps`` (type a number of environment steps; the slider jumps to the last update
     made by then).
@@ -53,19 +58,21 @@ class TrainingScrubber(Explorer):
         self.fig, (self.ax_curve, self.ax_logp) = new_figure(1, 2, figsize=(9.5, 3.4))
         grid = np.linspace(0, history.steps, 300)
         self.ax_curve.plot(grid, history.returns_at(grid), color=COLORS["blue"])
-        self.ax_curve.axhline(SOLVED_RETURN, color=COLORS["red"], ls="--", lw=1,
-                              label="solved (475)")
+        self.ax_curve.axhline(SOLVED_RETURN, color=COLORS["red"], ls="--", lw=1)
         self.ax_curve.set(xlabel="environment steps", ylabel="mean return, last 100 episodes",
                           ylim=(0, 520))
-        self.ax_curve.legend(loc="lower right")
         self.cursor_curve = self.ax_curve.axvline(0, color=COLORS["grey"])
         self.cursor_logp = self.ax_logp.axvline(0, color=COLORS["grey"])
-        self.lines = [self.ax_logp.plot([], [], color=c, label=lab)[0]
-                      for c, lab in zip(_STATE_COLORS, self.labels, strict=False)]
+        self.lines = [self.ax_logp.plot([], [], color=c)[0] for c in _STATE_COLORS[:k]]
         self.dots = self.ax_logp.scatter(np.zeros(k), np.zeros(k), color=_STATE_COLORS[:k],
                                          zorder=3)
         self.ax_logp.set(xlabel="environment steps", xlim=(0, max(1, history.steps)))
-        self.ax_logp.legend(loc="lower right", fontsize=8)   # late training: empty there
+        # the legends' entries, as HTML above the figure: legends over the cursors would be
+        # drawn again at every move of the slider
+        self.key = W.HTML(html_key(
+            [(COLORS["red"], "╌╌", f"solved ({SOLVED_RETURN:g})")]
+            + list(zip(_STATE_COLORS, ["━━"] * k, self.labels, strict=False))))
+        self._shown_action = None   # the action whose curves are drawn
         thousands = FuncFormatter(lambda v, _: f"{v / 1000:g}k")   # 20k, not 20000 (ticks crowd)
         for ax in (self.ax_curve, self.ax_logp):
             ax.xaxis.set_major_formatter(thousands)
@@ -80,8 +87,8 @@ class TrainingScrubber(Explorer):
         self.at_steps.observe(self._jump, names="value")
         self.readout = W.HTML()
         controls = [self.slider, self.action]
-        layout = W.VBox([W.HBox([self.slider, self.at_steps]), self.action, figure_view(self.fig),
-                         self.readout, self.message])
+        layout = W.VBox([W.HBox([self.slider, self.at_steps]), self.action, self.key,
+                         figure_view(self.fig), self.readout, self.message])
         self._finish(controls, layout)
 
     def _jump(self, change=None):
@@ -97,12 +104,14 @@ class TrainingScrubber(Explorer):
         a = _ACTIONS.index(self.action.value)
         x = self.update_steps[u]
         y_all = self.logp[:, :, a]
-        for i, line in enumerate(self.lines):
-            line.set_data(self.update_steps, y_all[:, i])
+        if a != self._shown_action:   # the curves and their axis follow the action only
+            self._shown_action = a
+            for i, line in enumerate(self.lines):
+                line.set_data(self.update_steps, y_all[:, i])
+            lo = max(float(y_all.min()), -12.0)
+            self.ax_logp.set_ylim(lo - 0.3, 0.15)
+            self.ax_logp.set_ylabel(f"log π({self.action.value} | s)")
         self.dots.set_offsets(np.column_stack([np.full(len(self.lines), x), y_all[u]]))
-        lo = max(float(y_all.min()), -12.0)
-        self.ax_logp.set_ylim(lo - 0.3, 0.15)
-        self.ax_logp.set_ylabel(f"log π({self.action.value} | s)")
         self.cursor_curve.set_xdata([x, x])
         self.cursor_logp.set_xdata([x, x])
         probs = ", ".join(f"{lab}: π = {np.exp(v):.3f}" for lab, v in zip(self.labels, y_all[u],

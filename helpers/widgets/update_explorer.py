@@ -5,17 +5,23 @@ Sliders choose the return G_t, the taken action a_t, the step size η and the pa
 and the softmax-normalised policy over the same finite action set. The left panel shows
 π(a) before and after one update, the right panel log π(a), and a readout gives α′, β′ and
 what the values of π add up to. Introduced in notebook 02.
+
+A slider change redraws the bars and lines only: the key is HTML above the figure and the
+y-limits move in steps (:func:`helpers.widgets.parts.stepped_range`), so the axes' ticks seldom
+need drawing.
 """
 
 from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from helpers import worked_example as we
 from helpers.plotting import ROLE
 from helpers.validation import as_float_array
 from helpers.widgets.common import Explorer, figure_view, new_figure
+from helpers.widgets.parts import html_key, stepped, stepped_range
 
 #: the two policies the toggle offers
 POLICIES = (("exp(α + βa), unnormalised", "unnormalised"), ("softmax, normalised", "softmax"))
@@ -46,32 +52,34 @@ class UpdateExplorer(Explorer):
         self.policy = W.ToggleButtons(options=POLICIES, value=policy, description="policy")
         self.readout = W.HTML()
 
-        self.fig, (self.ax_p, self.ax_log) = new_figure(1, 2, figsize=(8.0, 3.2))
+        # fixed margins, not a layout fitted to the first picture and then frozen: they leave
+        # room for the "1e9" a large unnormalised value puts above the axis, which was cut off
+        self.fig, (self.ax_p, self.ax_log) = new_figure(1, 2, figsize=(8.0, 3.2), layout="none")
+        self.fig.subplots_adjust(left=0.085, right=0.985, bottom=0.15, top=0.92, wspace=0.28)
         x = np.arange(acts.size)
         width = 0.38
         self.bars_before = self.ax_p.bar(x - width / 2, np.zeros(acts.size), width,
-                                         color=ROLE["before"], label="before")
+                                         color=ROLE["before"])
         self.bars_after = self.ax_p.bar(x + width / 2, np.zeros(acts.size), width,
-                                        color=ROLE["after"], label="after one update")
-        (self.log_before,) = self.ax_log.plot(x, np.zeros(acts.size), "o-", color=ROLE["before"],
-                                              label="before")
-        (self.log_after,) = self.ax_log.plot(x, np.zeros(acts.size), "s-", color=ROLE["after"],
-                                             label="after")
+                                        color=ROLE["after"])
+        (self.log_before,) = self.ax_log.plot(x, np.zeros(acts.size), "o-", color=ROLE["before"])
+        (self.log_after,) = self.ax_log.plot(x, np.zeros(acts.size), "s-", color=ROLE["after"])
         self.taken = self.ax_p.axvspan(-0.5, 0.5, color=ROLE["reference"], alpha=0.08, lw=0)
         for ax in (self.ax_p, self.ax_log):
             ax.set_xticks(x, [f"{v:g}" for v in acts])
             ax.set_xlabel("action a")
             ax.set_xlim(-0.6, acts.size - 0.4)
+            ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
         self.ax_p.set_ylabel("π(a)")
         self.ax_log.set_ylabel("log π(a)")
-        self.ax_p.legend(loc="upper left")
-        self.ax_log.legend(loc="best")
-
+        # the legends' entries, as HTML above the figure (both panels use the same colours)
+        self.key = W.HTML(html_key([(ROLE["before"], "■  ─●─", "before"),
+                                    (ROLE["after"], "■  ─■─", "after one update")]))
 
         controls = [self.G, self.a, self.eta, self.alpha, self.beta, self.policy]
         layout = W.VBox([self.policy, W.HBox([self.G, self.a, self.eta]),
-                         W.HBox([self.alpha, self.beta]), figure_view(self.fig), self.readout,
-                         self.message])
+                         W.HBox([self.alpha, self.beta]), self.key, figure_view(self.fig),
+                         self.readout, self.message])
         self._finish(controls, layout)
 
     # ---------------------------------------------------------------------------------------
@@ -106,12 +114,13 @@ class UpdateExplorer(Explorer):
         self.taken.set_x(k - 0.5)
         top = max(r["before"].max(), r["after"].max())
         unnormalised = self.policy.value == "unnormalised"
-        self.ax_p.set_ylim(0, 1.15 * top if unnormalised else 1.0)
+        # limits in steps: most slider moves leave them, and the ticks, as they were
+        self.ax_p.set_ylim(0, stepped(1.05 * top) if unnormalised else 1.0)
         self.ax_p.set_ylabel("exp(α + βa), not normalised" if unnormalised else "π(a)")
         lo = min(r["log_before"].min(), r["log_after"].min())
         hi = max(r["log_before"].max(), r["log_after"].max())
-        pad = 0.1 * (hi - lo) + 0.1
-        self.ax_log.set_ylim(lo - pad, hi + pad)
+        pad = 0.05 * (hi - lo) + 0.05
+        self.ax_log.set_ylim(*stepped_range(lo - pad, hi + pad))
         self.readout.value = self._readout(r)
 
     def _readout(self, r) -> str:
