@@ -397,14 +397,24 @@ def blank_figures(page, timeout_s: float = 20) -> list[int]:
 
 
 def wait_figure_drawn(page, canvas, timeout_s: float = 20) -> bool:
-    """Wait until the figure shows a picture; False if it stays blank."""
-    canvas.scroll_into_view_if_needed()
-    try:
-        page.wait_for_function(DRAWN_JS, arg=canvas.element_handle(), timeout=timeout_s * 1000)
-    except Exception:  # playwright's TimeoutError
-        return False
-    time.sleep(0.3)  # let a resize redraw settle before the "before" picture is taken
-    return True
+    """Wait until the figure shows a picture; False if it stays blank.
+
+    ``canvas`` is a locator, found again at every look: the output area may render the
+    widget's view again while the page settles (a slideshow moves the cells into its slides),
+    and a handle on the first canvas element would then watch a node no longer on the page.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            canvas.scroll_into_view_if_needed(timeout=2000)
+            if canvas.evaluate(DRAWN_JS, timeout=2000):
+                time.sleep(0.3)  # let a resize redraw settle before the "before" picture
+                return True
+        except Exception:  # playwright's TimeoutError: no such canvas on the page right now
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
 
 
 def press_and_time(page, handle, canvas, timeout_s: float = 10) -> float | None:
