@@ -30,7 +30,7 @@ _STATE_COLORS = [COLORS[k] for k in ("blue", "orange", "green", "purple", "sky",
 class TrainingScrubber(Explorer):
     """Move through the updates of ``history``; see log π(a|s) for ``states``. Notebook 06.
 
-    ``states`` has shape (K, 4) with K ≤ 6; ``labels`` names them in the key.
+    ``states`` has shape (n, 4), n ≤ 6 probe states; ``labels`` names them in the key.
     Controls: ``slider`` (the update, 0 = before training), ``action`` (which log π to plot),
     ``at_steps`` (type a number of environment steps; the slider jumps to the last update
     made by then).
@@ -51,7 +51,7 @@ class TrainingScrubber(Explorer):
         self.history = history
         # x position of update u: the real steps taken when its batch was complete
         self.update_steps = np.array([0] + list(history.batch_steps))
-        # log π(a | s) for every update and state: shape (U+1, K, 2)
+        # log π(a | s) for every update and state: shape (U+1, n, 2), n probe states
         self.logp = np.array([policy_from(history, u).log_probs(self.states)
                               for u in range(len(history.params))])
 
