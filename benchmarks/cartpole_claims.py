@@ -20,15 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from helpers import reinforce
+from helpers.environment import floating_point_setups, run_under_setup
 
 #: the notebook's settings (kept equal to notebooks/06_reinforce_cartpole.ipynb by
 #: tests/test_reinforce.py::test_claims_script_matches_the_notebook)
@@ -36,12 +34,7 @@ LADDER_BUDGET = 40_000
 RUN_BUDGET = 250_000
 GROUP = 5
 
-SETUPS = {
-    "default": {},
-    "openblas-prescott": {"OPENBLAS_CORETYPE": "Prescott"},
-    "openblas-sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge"},
-    "numpy-baseline-simd": {"NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"},
-}
+SETUPS = floating_point_setups()
 
 
 def one_ulp_up(theta):
@@ -160,10 +153,8 @@ def main(argv=None) -> int:
     names = list(SETUPS) if args.kernels == "all" else args.kernels.split(",")
     everything = {}
     for name in names:
-        env = {**os.environ, **SETUPS[name]}
-        done = subprocess.run([sys.executable, __file__, "--seeds", str(args.seeds), "--worker"],
-                              env=env, capture_output=True, text=True, check=True)
-        rows = json.loads(done.stdout.strip().splitlines()[-1])
+        out = run_under_setup(name, [__file__, "--seeds", str(args.seeds), "--worker"])
+        rows = json.loads(out.strip().splitlines()[-1])
         everything[name] = rows
         report(name, rows, args.seeds)
     if args.json:

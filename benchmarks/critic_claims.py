@@ -28,12 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from helpers.environment import floating_point_setups, run_under_setup
 
 #: the notebook's settings (kept equal to notebooks/07_learned_baseline_and_actor_critic.ipynb
 #: by tests/test_critic.py::test_claims_script_matches_the_notebook)
@@ -43,12 +43,7 @@ BUDGET, SHORT = 60_000, 30_000
 WINDOW, FEW = 10, 5
 EXPLORER_STEPS, EXPLORER_EPISODES = 3_000, 16
 
-SETUPS = {
-    "default": {},
-    "openblas-prescott": {"OPENBLAS_CORETYPE": "Prescott"},
-    "openblas-sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge"},
-    "numpy-baseline-simd": {"NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"},
-}
+SETUPS = floating_point_setups()
 
 
 def _problem():
@@ -358,10 +353,9 @@ def main(argv=None) -> int:
         parser.error(f"unknown set-up(s) {unknown}; choose from {', '.join(SETUPS)}")
     everything = {}
     for name in names:
-        env = {**os.environ, "MPLBACKEND": "Agg", **SETUPS[name]}
-        done = subprocess.run([sys.executable, __file__, "--seeds", str(args.seeds), "--worker"],
-                              env=env, capture_output=True, text=True, check=True)
-        everything[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        out = run_under_setup(name, [__file__, "--seeds", str(args.seeds), "--worker"],
+                              {"MPLBACKEND": "Agg"})
+        everything[name] = json.loads(out.strip().splitlines()[-1])
         if args.json:   # saved before the report, so a report can be re-read with --from-json
             args.json.write_text(json.dumps(everything))
         report(name, everything[name], args.seeds)

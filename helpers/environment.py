@@ -101,3 +101,37 @@ def numpy_simd() -> list[str]:
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
     return [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+
+
+#: numpy's SIMD dispatch narrowed to its baseline (what ``NPY_DISABLE_CPU_FEATURES`` takes)
+NARROW_SIMD = "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+
+
+def floating_point_setups() -> dict[str, dict[str, str]]:
+    """The environment variables, by name, that make this machine round like others: the
+    default, OpenBLAS's Prescott and Sandybridge kernels, and numpy's SIMD narrowed to its
+    baseline. Each must be set before Python starts. Notebook 06 (§6) explains why they
+    matter; the course's variants test and the claim benchmarks run under them.
+    """
+    return {
+        "default": {},
+        "openblas-prescott": {"OPENBLAS_CORETYPE": "Prescott"},
+        "openblas-sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge"},
+        "numpy-baseline-simd": {"NPY_DISABLE_CPU_FEATURES": NARROW_SIMD},
+    }
+
+
+def run_under_setup(name: str, argv: list[str], extra_env: dict | None = None) -> str:
+    """Run ``python *argv`` in a fresh process under floating-point set-up ``name`` (see
+    :func:`floating_point_setups`) and return what it printed. Notebook 06's and 07's
+    claim benchmarks use it to measure a spread over set-ups."""
+    import os
+    import subprocess
+    import sys
+
+    setups = floating_point_setups()
+    if name not in setups:
+        raise ValueError(f"unknown set-up {name!r}; choose from {', '.join(setups)}")
+    env = {**os.environ, **(extra_env or {}), **setups[name]}
+    return subprocess.run([sys.executable, *argv], env=env, capture_output=True, text=True,
+                          check=True).stdout

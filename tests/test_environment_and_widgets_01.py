@@ -128,3 +128,17 @@ def test_score_explorer_labels_fit_the_figure_at_four_digit_counts():
             extent = text.get_window_extent()
             assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0, (
                 example, text.get_text())
+
+
+def test_floating_point_setups_and_running_under_one():
+    """The set-ups the variants test and the claim benchmarks share: each one's variables
+    reach the child process, and an unknown name is a clear error."""
+    from helpers.environment import floating_point_setups, run_under_setup
+
+    setups = floating_point_setups()
+    assert setups["default"] == {} and len(setups) == 4
+    code = "import os; print(os.environ.get('OPENBLAS_CORETYPE'), os.environ.get('X_EXTRA'))"
+    out = run_under_setup("openblas-prescott", ["-c", code], {"X_EXTRA": "1"})
+    assert out.split() == ["Prescott", "1"]
+    with pytest.raises(ValueError, match="unknown set-up 'haswell'"):
+        run_under_setup("haswell", ["-c", "pass"])
