@@ -17,10 +17,9 @@
 import numpy as np
 import pytest
 
-from helpers import check, finite_difference_gradient
+from helpers import check, finite_difference_gradient, reinforce
 from helpers import critic as C
 from helpers import mdp as M
-from helpers import reinforce as R
 
 THETA = np.array([0.5, -1.0])
 
@@ -56,7 +55,7 @@ def test_gae_matches_its_definition_and_both_ends():
         # λ = 0: the TD error itself, exactly
         np.testing.assert_array_equal(C.gae(delta, gamma, 0.0), delta)
         # λ = 1: the (bootstrapped) return minus v̂ — G_t = Σ γ^k r_{t+k} + γ^{T−t} v(s_T)
-        G = R.reward_to_go(np.append(r[:-1], r[-1] + gamma * v_last), gamma)
+        G = reinforce.reward_to_go(np.append(r[:-1], r[-1] + gamma * v_last), gamma)
         np.testing.assert_allclose(C.gae(delta, gamma, 1.0), G - v, atol=1e-12)
 
 
@@ -241,7 +240,7 @@ def test_batch_mean_baseline_against_notebook_06s_function():
     ests = []
     for i in range(0, batch.m, 2):
         rows = [G[j, : batch.lengths[j]] for j in (i, i + 1)]
-        b = R.per_timestep_baseline(rows)
+        b = reinforce.per_timestep_baseline(rows)
         ests.append(sum(((g - b[: g.size])[:, None] * score[j, : g.size]).sum(0)
                         for j, g in zip((i, i + 1), rows, strict=True)) / 2)
     ests = np.array(ests)
@@ -370,8 +369,8 @@ def test_value_network_bad_input():
 
 
 def _episode(n, *, truncated, final=None):
-    return R.Episode(np.zeros((n, 4)), np.zeros(n, int), np.ones(n), terminated=not truncated,
-                     truncated=truncated, final_obs=final)
+    return reinforce.Episode(np.zeros((n, 4)), np.zeros(n, int), np.ones(n),
+                             terminated=not truncated, truncated=truncated, final_obs=final)
 
 
 def test_truncation_bootstraps_and_termination_does_not():
@@ -409,7 +408,7 @@ def test_critic_weighs_with_the_old_values_then_fits():
         o[:, 0] = np.arange(n, 0, -1) / 30
         return o
 
-    episodes = [R.Episode(obs(n), np.zeros(n, int), np.ones(n), terminated=True,
+    episodes = [reinforce.Episode(obs(n), np.zeros(n, int), np.ones(n), terminated=True,
                           truncated=False) for n in (15, 30)]
     critic = C.Critic(C.CriticConfig(gamma=0.99, lam=0.9, normalise=False, steps=3),
                       rng=np.random.default_rng(1))
@@ -439,7 +438,7 @@ def test_critic_config_validation():
 
 
 def test_train_with_a_critic_learns_and_repeats_under_a_seed():
-    cfg = R.Config(max_steps=15_000)
+    cfg = reinforce.Config(max_steps=15_000)
     h1, c1 = C.train(cfg, C.CriticConfig(lam=0.95), seed=3)
     h2, _ = C.train(cfg, C.CriticConfig(lam=0.95), seed=3)
     assert h1.episode_returns == h2.episode_returns
@@ -450,13 +449,13 @@ def test_train_with_a_critic_learns_and_repeats_under_a_seed():
 def test_the_critic_discounts_with_its_own_gamma_not_the_actors():
     """Notebook 06's REINFORCE is undiscounted (Config().gamma = 1); the critic keeps
     γ = 0.99 from CriticConfig, and the actor's γ does not change a critic run at all."""
-    assert R.Config().gamma == 1.0 and C.CriticConfig().gamma == 0.99
-    runs = [C.train(R.Config(max_steps=4_000, gamma=g), seed=2) for g in (1.0, 0.9)]
+    assert reinforce.Config().gamma == 1.0 and C.CriticConfig().gamma == 0.99
+    runs = [C.train(reinforce.Config(max_steps=4_000, gamma=g), seed=2) for g in (1.0, 0.9)]
     (h1, c1), (h2, c2) = runs
     assert c1.gamma == c2.gamma == 0.99
     assert h1.episode_returns == h2.episode_returns
     np.testing.assert_array_equal(h1.params[-1], h2.params[-1])
-    h3, c3 = C.train(R.Config(max_steps=4_000), C.CriticConfig(gamma=0.9), seed=2)
+    h3, c3 = C.train(reinforce.Config(max_steps=4_000), C.CriticConfig(gamma=0.9), seed=2)
     assert c3.gamma == 0.9 and not np.array_equal(h3.params[-1], h1.params[-1])
     with pytest.raises(ValueError, match="CriticConfig"):
         C.Critic(0.99, rng=np.random.default_rng(0))
@@ -471,7 +470,7 @@ def test_exercise_gae_by_hand_rejects_the_classic_slips():
     assert check(delta[0] + gamma * lam * delta[1] + (gamma * lam) ** 2 * delta[2], expected,
                  quiet=True).correct
     no_gamma = delta[0] + lam * delta[1] + lam**2 * delta[2]            # λ^l without γ
-    return_minus_v = R.reward_to_go(r, gamma)[0] - v[0]                  # λ = 1 instead
+    return_minus_v = reinforce.reward_to_go(r, gamma)[0] - v[0]                  # λ = 1 instead
     for wrong in (no_gamma, return_minus_v, delta[0]):
         res = check(wrong, expected, rtol=2e-3, quiet=True, hint="(γλ)^l")
         assert not res.correct and "(γλ)^l" in res.message

@@ -95,12 +95,12 @@ def test_per_timestep_baseline_scales_each_step_by_its_own_factor(example):
 
 
 def test_per_timestep_baseline_is_notebook_06s(example):
-    from helpers import reinforce as R
+    from helpers import reinforce
     mdp, pol = example
     batch = M.sample_trajectories(mdp, pol, [0.3, -0.4], 7, np.random.default_rng(5))
     x = B.make_sample(mdp, pol, [0.3, -0.4], batch)
     G = [batch.reward_to_go()[i, :batch.lengths[i]] for i in range(batch.m)]
-    b = R.per_timestep_baseline(G)
+    b = reinforce.per_timestep_baseline(G)
     expected = sum(((g - b[:g.size])[:, None] * x.score[i, :g.size]).sum(axis=0)
                    for i, g in enumerate(G)) / batch.m
     np.testing.assert_allclose(B.per_timestep_baseline(x), expected, atol=1e-14)
