@@ -422,9 +422,9 @@ def batch_baseline_moments(mdp, policy, theta, m: int, *,
 def learn_values(mdp, batch, *, method: str, step_size: float, values=None) -> np.ndarray:
     """Tabular v̂(s, w) = w_s learned from the episodes of ``batch``, one after another.
 
-    * ``method="mc"``, gradient Monte Carlo: after each episode, w_{s_t} += α (G_t − w_{s_t})
+    * ``method="mc"``, gradient Monte Carlo: after each episode, w_{s_t} += η_w (G_t − w_{s_t})
       for t = 0, 1, ... (Sutton & Barto §9.3);
-    * ``method="td"``, TD(0): at each step, w_{s_t} += α (r_t + γ w_{s_{t+1}} − w_{s_t}),
+    * ``method="td"``, TD(0): at each step, w_{s_t} += η_w (r_t + γ w_{s_{t+1}} − w_{s_t}),
       with w(terminal) = 0 (§6.1).
 
     Returns the weights before any episode and after each one, shape (m + 1, S).
@@ -434,9 +434,9 @@ def learn_values(mdp, batch, *, method: str, step_size: float, values=None) -> n
     batch = _check_batch(batch)
     if method not in ("mc", "td"):
         raise ValueError(f"method must be 'mc' (Monte Carlo) or 'td' (TD(0)); got {method!r}.")
-    alpha = positive_scalar("step_size (α)", step_size)
-    if alpha > 1:
-        raise ValueError(f"step_size must be at most 1 (a step past the target); got {alpha}.")
+    eta = positive_scalar("step_size (η_w)", step_size)
+    if eta > 1:
+        raise ValueError(f"step_size must be at most 1 (a step past the target); got {eta}.")
     w = _state_values(mdp, values).tolist()   # Python floats: a loop over single steps
     G = batch.reward_to_go(mdp.gamma).tolist()
     states, nexts, rewards = (x.tolist() for x in (batch.states, batch.next_states,
@@ -450,7 +450,7 @@ def learn_values(mdp, batch, *, method: str, step_size: float, values=None) -> n
                 target = G[i][t]
             else:
                 target = rewards[i][t] + gamma * (0.0 if terminal[s2] else w[s2])
-            w[s] += alpha * (target - w[s])
+            w[s] += eta * (target - w[s])
         history.append(list(w))
     return np.array(history)
 
