@@ -176,9 +176,7 @@ def explorer_numbers(gae_run, seed: int) -> dict:
 
     player = reinforce.policy_from(gae_run, int(np.searchsorted(gae_run.batch_steps,
                                                                 EXPLORER_STEPS)))
-    collector = reinforce.EpisodeCollector(4, seed=seed)
-    played = collector.collect(player, np.random.default_rng(seed), EXPLORER_EPISODES)
-    collector.close()
+    played = reinforce.sample_episodes(player, EXPLORER_EPISODES, seed=seed)
     half = EXPLORER_EPISODES // 2
     ex = AdvantageExplorer(player, played[:half], played[half:EXPLORER_EPISODES], lam=0.95,
                            lr=0.01, seed=seed)

@@ -54,9 +54,7 @@ def _advantage_kwargs():
 
     history, _ = critic.train(reinforce.Config(max_steps=6_000), seed=0)
     policy = reinforce.policy_from(history, int(np.searchsorted(history.batch_steps, 3_000)))
-    collector = reinforce.EpisodeCollector(4, seed=0)
-    episodes = collector.collect(policy, np.random.default_rng(0), 16)
-    collector.close()
+    episodes = reinforce.sample_episodes(policy, 16, seed=0)
     return {"policy": policy, "fit_episodes": episodes[:8], "episodes": episodes[8:16]}
 
 

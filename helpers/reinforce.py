@@ -527,6 +527,18 @@ class EpisodeCollector:
         self.env.close()
 
 
+def sample_episodes(policy, n_episodes: int, seed: int, n_envs: int = 4) -> list[Episode]:
+    """At least ``n_episodes`` complete CartPole episodes played by a fixed ``policy``, in the
+    order they end: the environments reset with ``seed``, the actions drawn with
+    ``np.random.default_rng(seed)``; the environments are closed afterwards.
+    Notebook 07 plays them for its advantage explorer."""
+    collector = EpisodeCollector(n_envs, seed=seed)
+    try:
+        return collector.collect(policy, np.random.default_rng(seed), n_episodes)
+    finally:
+        collector.close()
+
+
 # ----------------------------------------------------------------------------------------
 # The REINFORCE update and the training loop
 # ----------------------------------------------------------------------------------------

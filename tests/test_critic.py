@@ -520,7 +520,7 @@ def test_claims_script_matches_the_notebook():
                     f"range(SEED, SEED + {claims.WINDOW}), {claims.BUDGET:_}",
                     f"SEEDS[:{claims.FEW}], {claims.SHORT:_}",
                     f"batch_steps, {claims.EXPLORER_STEPS:_}",
-                    f"np.random.default_rng(SEED), {claims.EXPLORER_EPISODES})",
+                    f"sample_episodes(player, {claims.EXPLORER_EPISODES}, seed=SEED)",
                     f"played[:{half}], played[{half}:{claims.EXPLORER_EPISODES}]"):
         assert setting in code, setting
     script = Path(spec.origin).read_text()

@@ -461,3 +461,18 @@ def test_lqr_of_the_linearised_cartpole_pushes_right_when_the_cart_is_right():
         force = -K[0]                                  # u = force · s, u > 0 pushes right
         assert np.all(force > 0), force
         assert force @ reinforce.PROBE_STATES[5] > 0   # cart right, moving right
+
+
+def test_sample_episodes_is_a_collector_run_and_closes_it():
+    """reinforce.sample_episodes plays exactly what a collector with the same seed would."""
+    policy = reinforce.make_policy("linear", np.random.default_rng(1))
+    collector = reinforce.EpisodeCollector(4, seed=3)
+    by_hand = collector.collect(policy, np.random.default_rng(3), 5)
+    collector.close()
+    episodes = reinforce.sample_episodes(policy, 5, seed=3)
+    assert len(episodes) == len(by_hand) >= 5
+    for a, b in zip(episodes, by_hand, strict=True):
+        np.testing.assert_array_equal(a.actions, b.actions)
+        np.testing.assert_array_equal(a.obs, b.obs)
+    with pytest.raises(ValueError, match="seed"):
+        reinforce.sample_episodes(policy, 5, seed=-1)

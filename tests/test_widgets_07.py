@@ -12,9 +12,7 @@ from helpers.widgets.advantage_explorer import LR_OPTIONS, AdvantageExplorer
 def data():
     history, _ = C.train(reinforce.Config(max_steps=6000), seed=0)
     policy = reinforce.policy_from(history, int(np.searchsorted(history.batch_steps, 3000)))
-    collector = reinforce.EpisodeCollector(4, seed=5)
-    episodes = collector.collect(policy, np.random.default_rng(5), 12)
-    collector.close()
+    episodes = reinforce.sample_episodes(policy, 12, seed=5)
     return policy, episodes[:6], episodes[6:12]
 
 

@@ -84,11 +84,9 @@ CASES = {
 
 def _advantage(history):
     """Notebook 07's explorer on a few episodes of the short run's policy."""
-    collector = reinforce.EpisodeCollector(4, seed=0)
-    episodes = collector.collect(reinforce.policy_from(history), np.random.default_rng(0), 8)
-    collector.close()
-    return AdvantageExplorer(reinforce.policy_from(history), episodes[:4], episodes[4:8],
-                             rounds=4)
+    policy = reinforce.policy_from(history)
+    episodes = reinforce.sample_episodes(policy, 8, seed=0)
+    return AdvantageExplorer(policy, episodes[:4], episodes[4:8], rounds=4)
 
 
 #: cases that are built from the short REINFORCE run
