@@ -177,3 +177,47 @@ def test_an_added_artist_or_an_outside_draw_gives_a_full_redraw():
     finally:
         plain.close()
         fast.close()
+
+
+@pytest.fixture
+def ipympl_backend():
+    """pyplot on ipympl's canvas for one test, as in a notebook with %matplotlib widget."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_backend()
+    plt.switch_backend("module://ipympl.backend_nbagg")
+    yield
+    plt.switch_backend(before)
+
+
+def test_a_new_browser_view_gets_whole_pictures_for_a_moment(ipympl_backend, monkeypatch):
+    """After a view asks for a fresh picture (a new page, a slideshow, a resize), pictures go
+    whole for NEW_VIEW_SECONDS, so a page whose whole picture is replaced while loading never
+    composites a difference onto nothing; afterwards, differences again (cheap)."""
+    import helpers.widgets.common as common
+
+    clock = [1000.0]
+    monkeypatch.setattr(common.time, "monotonic", lambda: clock[0])
+    e = WidgetCheck()
+    canvas = e.fig.canvas
+    modes = []
+    canvas.syncing_data_url = False       # as once a browser view has said it is ready
+    canvas.send = lambda msg, buffers=None: modes.append(canvas._current_image_mode) \
+        if "binary" in str(msg) else None
+    try:
+        canvas.draw()
+        e.k.value = 2.0
+        assert modes[-1] == "diff"        # the usual case: only what changed
+        canvas._handle_custom_msg({"type": "refresh"}, [])
+        for value in (3.0, 4.0):
+            clock[0] += 0.5
+            e.k.value = value
+            assert modes[-1] == "full"    # within the window: whole pictures
+        clock[0] += common.NEW_VIEW_SECONDS
+        e.k.value = 5.0
+        assert modes[-1] == "diff"
+        common.whole_pictures_for_new_views(canvas)   # installing twice changes nothing
+        e.k.value = 6.0
+        assert modes[-1] == "diff"
+    finally:
+        e.close()

@@ -26,6 +26,7 @@ kernel has answered, so a drag never queues a backlog of pictures.
 from __future__ import annotations
 
 import html
+import time
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -65,6 +66,44 @@ def is_interactive_canvas(fig) -> bool:
     Introduced with the first explorer, in notebook 00.
     """
     return isinstance(fig.canvas, W.DOMWidget)
+
+
+#: seconds after a browser view asks for a fresh picture during which every picture is sent
+#: whole (see :func:`whole_pictures_for_new_views`)
+NEW_VIEW_SECONDS = 2.0
+
+
+def whole_pictures_for_new_views(canvas, seconds: float = NEW_VIEW_SECONDS) -> None:
+    """Make an ipympl ``canvas`` send whole pictures, not differences, for ``seconds`` after
+    any browser view asks for a fresh one (a new view, a reload, a slideshow, a resize).
+
+    ipympl sends a whole picture, then only the pixels that changed, and each page draws
+    them through one ``<img>``: a new src replaces one still loading. When several pages
+    show the figure, each answers a refresh with a draw request, so a whole picture is
+    followed at once by an empty difference; if the difference replaces the whole picture
+    before it has loaded, the new page composites the difference onto nothing and shows a
+    blank figure (the likely cause of the blank figures the slideshow browser test met now
+    and then). Sending only whole pictures for a moment makes the picture that wins always
+    complete. Used by every explorer
+    (notebook 00 onwards); does nothing for a canvas that is not an ipympl widget.
+    """
+    if not isinstance(canvas, W.DOMWidget) or getattr(canvas, "_pg_whole_until", None) is not None:
+        return
+    canvas._pg_whole_until = 0.0
+
+    def on_msg(_widget, content, _buffers):
+        if isinstance(content, dict) and content.get("type") in ("refresh", "initialized"):
+            canvas._pg_whole_until = time.monotonic() + seconds
+
+    send_diff = canvas.get_diff_image
+
+    def get_diff_image():
+        if time.monotonic() < canvas._pg_whole_until:
+            canvas._force_full = True
+        return send_diff()
+
+    canvas.on_msg(on_msg)
+    canvas.get_diff_image = get_diff_image
 
 
 def figure_view(fig) -> W.Widget:
@@ -108,6 +147,7 @@ class Explorer:
         # names the explorer in the page, so the browser tests can report it by class
         layout.add_class(f"pg-explorer-{type(self).__name__}")
         self.view = layout
+        whole_pictures_for_new_views(self.fig.canvas)
         self.refresh()
         # Lay the figure out once, with real data, then freeze it: re-running constrained
         # layout on every redraw doubles the cost of a slider change (benchmarks/widgets.py).
