@@ -210,7 +210,7 @@ def test_a_new_browser_view_gets_whole_pictures_for_a_moment(ipympl_backend, mon
         assert modes[-1] == "diff"        # the usual case: only what changed
         canvas._handle_custom_msg({"type": "refresh"}, [])
         for value in (3.0, 4.0):
-            clock[0] += 0.5
+            clock[0] += 0.4 * common.NEW_VIEW_SECONDS
             e.k.value = value
             assert modes[-1] == "full"    # within the window: whole pictures
         clock[0] += common.NEW_VIEW_SECONDS

@@ -70,7 +70,7 @@ def is_interactive_canvas(fig) -> bool:
 
 #: seconds after a browser view asks for a fresh picture during which every picture is sent
 #: whole (see :func:`whole_pictures_for_new_views`)
-NEW_VIEW_SECONDS = 2.0
+NEW_VIEW_SECONDS = 1.0
 
 
 def whole_pictures_for_new_views(canvas, seconds: float = NEW_VIEW_SECONDS) -> None:
