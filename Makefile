@@ -3,7 +3,9 @@
 #   make test   run every test: lint, unit tests, every notebook top to bottom, browser tests
 # Both create .venv on first use, install the exact pins and the helpers package, and reuse it.
 # `make lab` installs only what a learner runs (requirements.txt, the same list Binder installs);
-# `make test` adds the test-only tools of requirements-dev.txt.
+# `make test` adds the test-only tools of requirements-dev.txt and the website's builder
+# (requirements-site.txt), which `make site` installs too: it builds the course as a website in
+# _site/. `make student` writes solution-free copies of the notebooks to student/.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -11,12 +13,13 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LAB_STAMP := $(VENV)/.lab-stamp
 STAMP  := $(VENV)/.installed-stamp
+SITE_STAMP := $(VENV)/.site-stamp
 # The course's JupyterLab defaults (binder/overrides.json: no news or update pop-ups), where
 # JupyterLab reads them: the environment's share/jupyter/lab/settings (Binder's postBuild
 # copies the same file to the same place).
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test test-fast variants bench clean
+.PHONY: lab test test-fast variants bench site student clean
 
 $(LAB_STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +35,13 @@ $(STAMP): $(LAB_STAMP) $(LAB_OVERRIDES) requirements-dev.txt
 	$(PIP) -r requirements-dev.txt
 	touch $(STAMP)
 
+# The website's builder (Sphinx, MyST-NB, the book theme, MathJax): its own pins, installed
+# after requirements.txt by `make site` and `make test` only; pip check proves they agree.
+$(SITE_STAMP): $(LAB_STAMP) requirements-site.txt
+	$(PIP) -r requirements-site.txt
+	$(BIN)/python -m pip check
+	touch $(SITE_STAMP)
+
 # Jupyter refuses to run as root unless told to; root is common in containers (and CI).
 # Token authentication stays on either way.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -40,14 +50,17 @@ lab: $(LAB_STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 		notebooks/00_start_here.ipynb
 
-# Three pytest runs: unit tests and every notebook (nbval), two at a time (one notebook's cells
+# Four pytest runs: unit tests and every notebook (nbval), two at a time (one notebook's cells
 # stay in one process); the browser tests alone, so their timings are taken on a quiet machine;
-# then the variants (every notebook under other seeds and floating-point kernels), two at a time.
-test: $(STAMP)
+# then the variants (every notebook under other seeds and floating-point kernels), two at a time;
+# then the website in Chromium (built first when stale) beside the student copies run top to
+# bottom, two at a time.
+test: $(STAMP) $(SITE_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not browser and not variants" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m "not browser and not variants and not site and not student" -n 2 --dist loadfile
 	$(BIN)/python -m pytest -m browser
 	$(BIN)/python -m pytest -m variants -n 2 --durations=0 tests/test_notebook_variants.py
+	$(BIN)/python -m pytest -m "site or student" -n 2 --durations=5
 
 # One notebook (or several) under every variant, with the time each took:
 #   make variants NB=notebooks/06_reinforce_cartpole.ipynb
@@ -58,10 +71,19 @@ variants: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser and not variants"
 
+# The course as a website in _site/ (git-ignored): every notebook executed (two at a time;
+# unchanged ones come from build/site's cache), rendered offline. See website/build_site.py.
+site: $(SITE_STAMP)
+	$(BIN)/python website/build_site.py
+
+# Student copies in student/ (git-ignored): every notebook without its solution cells.
+student: $(LAB_STAMP)
+	$(BIN)/python tools/student_copies.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/cartpole_reinforce.py --seeds 10
 	$(BIN)/python benchmarks/cartpole_critic.py --seeds 10
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info _site build/site student
