@@ -174,3 +174,9 @@ def test_readme_gives_the_site_address_with_the_binder_placeholder():
     readme = build.README.read_text(encoding="utf-8")
     assert "https://OWNER.github.io/REPO/" in readme and "make site" in readme
     assert "make student" in readme
+
+
+def test_every_input_pattern_names_files():
+    """A renamed file must not drop out of the digests silently (a stale site or cache)."""
+    for pattern in {*build.INPUT_GLOBS, *build.EXECUTION_GLOBS}:
+        assert any(p.is_file() for p in ROOT.glob(pattern)), pattern

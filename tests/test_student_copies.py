@@ -9,6 +9,7 @@ The static checks run with the unit tests. Running the copies is marked ``studen
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 from pathlib import Path
 
@@ -40,18 +41,11 @@ def solution_lines(nb) -> set[str]:
 
 
 def exercise_checks(nb) -> list[int]:
-    """Indices (among the notebook's non-solution cells) of the exercises' check cells: a code
-    cell calling ``check(`` that a solution cell follows."""
-    kept, found = -1, []
-    for i, cell in enumerate(nb.cells):
-        if student_copies.is_solution(cell):
-            continue
-        kept += 1
-        nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
-        if cell.cell_type == "code" and "check(" in cell.source and nxt is not None \
-                and student_copies.is_solution(nxt):
-            found.append(kept)
-    return found
+    """Indices of the exercises' check cells (the same in the notebook and its student copy):
+    a code cell calling ``check(`` that a solution cell follows."""
+    return [i for i, (cell, nxt) in enumerate(itertools.pairwise(nb.cells))
+            if cell.cell_type == "code" and "check(" in cell.source
+            and not student_copies.is_solution(cell) and student_copies.is_solution(nxt)]
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +76,12 @@ def test_everything_else_is_intact(path, copies):
     original = nbformat.read(path, as_version=4)
     copy = nbformat.read(copies[path.name], as_version=4)
     kept = [c for c in original.cells if not student_copies.is_solution(c)]
-    assert [(c.cell_type, c.source, c.metadata) for c in copy.cells] == \
+    rest = [c for c in copy.cells if not student_copies.is_left_out_note(c)]
+    assert [(c.cell_type, c.source, c.metadata) for c in rest] == \
            [(c.cell_type, c.source, c.metadata) for c in kept]
-    solutions = sum(map(student_copies.is_solution, original.cells))
-    assert len(copy.cells) == len(original.cells) - solutions
+    # each solution's place holds the note instead
+    assert [student_copies.is_left_out_note(c) for c in copy.cells] == \
+           [student_copies.is_solution(c) for c in original.cells]
 
 
 def test_solution_lines_are_found():

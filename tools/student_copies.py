@@ -5,10 +5,11 @@
 
 Writes ``student/NN_name.ipynb`` (git-ignored) for every notebook in ``notebooks/``: each
 cell tagged ``solution`` (the hidden solution of a checked exercise, and the hidden solution
-sketch of an unchecked "Explore" task) is left out; every other cell stays exactly as stored,
-so each exercise keeps its task, its placeholder and its ``check(...)``, which answers
-"… still missing" until the learner fills the placeholder in. ``tests/test_student_copies.py``
-checks that no solution code survives and runs every copy top to bottom.
+sketch of an unchecked "Explore" task) is left out, with a one-line note in its place; every
+other cell stays exactly as stored, so each exercise keeps its task, its placeholder and its
+``check(...)``, which answers "… still missing" until the learner fills the placeholder in.
+``tests/test_student_copies.py`` checks that no solution code survives and runs every copy
+top to bottom.
 
 The copies import the course's ``helpers`` package like the notebooks do: learners open them
 in a clone of the repository (``make lab``) or in a Binder session of it.
@@ -32,10 +33,22 @@ def is_solution(cell) -> bool:
     return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
+#: what takes a solution's place: the notebooks' Exercises say a hidden solution follows each one
+LEFT_OUT = "*The solution is left out of this student copy.*"
+
+
+def is_left_out_note(cell) -> bool:
+    """True for the one-line note :func:`student_copy` puts where a solution was."""
+    return cell.cell_type == "markdown" and cell.source == LEFT_OUT
+
+
 def student_copy(nb):
-    """A copy of notebook ``nb`` (nbformat) without its solution cells and outputs."""
+    """A copy of notebook ``nb`` (nbformat): each solution cell replaced by the one-line
+    :data:`LEFT_OUT` note, no outputs."""
     copy = nbformat.from_dict(nb)
-    copy.cells = [cell for cell in copy.cells if not is_solution(cell)]
+    copy.cells = [nbformat.v4.new_markdown_cell(
+                      LEFT_OUT, metadata={"slideshow": {"slide_type": "-"}})
+                  if is_solution(cell) else cell for cell in copy.cells]
     for cell in copy.cells:
         if cell.cell_type == "code":
             cell.outputs = []
