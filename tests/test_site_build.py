@@ -180,3 +180,24 @@ def test_every_input_pattern_names_files():
     """A renamed file must not drop out of the digests silently (a stale site or cache)."""
     for pattern in {*build.INPUT_GLOBS, *build.EXECUTION_GLOBS}:
         assert any(p.is_file() for p in ROOT.glob(pattern)), pattern
+
+
+def test_widgets_display_as_a_note_with_the_binder_link():
+    """In the build's kernel: an explorer shows its picture and the note, any other widget
+    the note alone (a static page cannot show a widget)."""
+    import ipywidgets as W
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from helpers.widgets.common import Explorer
+
+    saved = W.Widget._repr_mimebundle_, Explorer._ipython_display_
+    try:
+        static_explorers.install("https://mybinder.org/v2/gh/me/course/main?urlpath=x")
+        bundle = W.IntSlider(description="m")._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" not in bundle
+        assert 'class="pg-explorer-note"' in bundle["text/html"]
+        assert 'href="https://mybinder.org/v2/gh/me/course/main?urlpath=x"' in bundle["text/html"]
+        formatted, _ = InteractiveShell.instance().display_formatter.format(W.Button())
+        assert "application/vnd.jupyter.widget-view+json" not in formatted
+    finally:
+        W.Widget._repr_mimebundle_, Explorer._ipython_display_ = saved

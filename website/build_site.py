@@ -280,22 +280,32 @@ def _quiet_worker(log_path: str) -> None:
     os.close(fd)
 
 
-def _execute(path_str: str) -> tuple[str, str | None, float, str | None]:
+def _execute(path_str: str) -> tuple[str, str | None, float, float, str | None]:
     """Run one site copy in a fresh kernel (in a worker process).
 
-    Returns (path, executed notebook as JSON or None, seconds, error or None).
+    Returns (path, executed notebook as JSON or None, wall seconds, CPU seconds of the kernel
+    and this worker, error or None).
     """
+    import resource
+
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
+
+    def cpu() -> float:
+        return sum(getattr(resource.getrusage(who), f) for who in
+                   (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                   for f in ("ru_utime", "ru_stime"))
 
     path = Path(path_str)
     nb = nbformat.read(path, as_version=4)
     os.environ.pop("MPLBACKEND", None)  # the kernel takes %matplotlib inline, not Agg
+    cpu0 = cpu()
     result = single_nb_execution(nb, cwd=str(path.parent), timeout=CELL_TIMEOUT_S,
                                  allow_errors=False)
+    cpu_s = cpu() - cpu0
     if result.err is not None:
-        return path_str, None, result.time, result.exc_string or str(result.err)
-    return path_str, nbformat.writes(offline_outputs(result.nb)), result.time, None
+        return path_str, None, result.time, cpu_s, result.exc_string or str(result.err)
+    return path_str, nbformat.writes(offline_outputs(result.nb)), result.time, cpu_s, None
 
 
 #: a stylesheet from another site in an HTML output: matplotlib's animation HTML (notebook 06)
@@ -346,7 +356,7 @@ def execute(copies: list[Path], jobs: int, log=print) -> dict[str, float | None]
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs),
                                                 initializer=_quiet_worker,
                                                 initargs=(str(log_path),)) as pool:
-        for path_str, text, secs, error in pool.map(_execute, [str(p) for p in todo]):
+        for path_str, text, secs, cpu_s, error in pool.map(_execute, [str(p) for p in todo]):
             name = Path(path_str).name
             if error:
                 failures.append(f"{name} failed after {secs:.0f} s:\n{error}")
@@ -355,9 +365,10 @@ def execute(copies: list[Path], jobs: int, log=print) -> dict[str, float | None]
             seconds[name] = secs
             nb = nbformat.reads(text, as_version=4)
             cache.cache_notebook_bundle(
-                CacheBundleIn(nb, path_str, data={"execution_seconds": secs}),
+                CacheBundleIn(nb, path_str, data={"execution_seconds": secs,
+                                                  "cpu_seconds": cpu_s}),
                 check_validity=True, overwrite=True)
-            log(f"  {name}: {secs:.1f} s")
+            log(f"  {name}: {secs:.1f} s ({cpu_s:.1f} s CPU)")
     if failures:
         raise RuntimeError("\n\n".join(failures))
     return seconds
@@ -433,11 +444,15 @@ def build(repo: str, out: Path = OUT, jobs: int = 2, log=print) -> dict:
         log(f"not in the README's syllabus table (placed after it): {', '.join(unlisted)}")
     digest = inputs_digest()
     copies = prepare(repo, order, readme, route)
+    t_exec = time.perf_counter()
     seconds = execute(copies, jobs, log)
+    t_exec = time.perf_counter() - t_exec
     check_outputs(copies)
     for copy in copies:  # reuse nbformat's validation before Sphinx reads the copies
         nbformat.validate(nbformat.read(copy, as_version=4))
+    t_sphinx = time.perf_counter()
     sphinx(out, jobs)
+    t_sphinx = time.perf_counter() - t_sphinx
     settings = json.loads((BUILD / "settings.json").read_text(encoding="utf-8"))
     info = {**settings, "inputs_digest": digest,
             "execution_seconds": seconds,
@@ -445,9 +460,9 @@ def build(repo: str, out: Path = OUT, jobs: int = 2, log=print) -> dict:
             "cpu_seconds": round(_cpu_seconds() - cpu0, 1)}
     (out / "site-build.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
     ran = [s for s in seconds.values() if s is not None]
-    log(f"site built in {out}: {len(order)} notebook pages, {len(ran)} executed "
-        f"({sum(ran):.0f} s of kernel time), {len(order) - len(ran)} from the cache; "
-        f"{info['wall_seconds']:.0f} s wall, {info['cpu_seconds']:.0f} s CPU")
+    log(f"site built in {out}: {len(order)} notebook pages, {len(ran)} executed, "
+        f"{len(order) - len(ran)} from the cache; {info['wall_seconds']:.0f} s wall "
+        f"(executing {t_exec:.0f} s, Sphinx {t_sphinx:.0f} s), {info['cpu_seconds']:.0f} s CPU")
     return info
 
 

@@ -4,7 +4,8 @@ A static web page has no kernel, so the sliders of an explorer (``helpers.widget
 Explorer``) cannot move there. The website runs each notebook with matplotlib's inline
 backend and this module's :func:`install`: every explorer then shows its figure at its
 starting settings as an image, followed by one line that names those settings and says that
-moving them needs a live kernel, with the notebook's Binder link.
+moving them needs a live kernel, with the notebook's Binder link; any other widget a cell shows
+becomes that line alone.
 
 ``website/build_site.py`` pastes this file's source into a hidden first cell of the copy it
 executes (never into ``notebooks/``), so the execution cache sees any change to it.
@@ -37,6 +38,7 @@ def install(binder_url: str) -> None:
     """
     import html
 
+    import ipywidgets
     import matplotlib.pyplot as plt
     from IPython.display import HTML, display
 
@@ -53,4 +55,12 @@ def install(binder_url: str) -> None:
             f'<a class="pg-binder-link" href="{html.escape(binder_url)}">Launch this '
             "notebook in Binder</a> to try it.</p>"))
 
+    def still_control(self, **kwargs):
+        """Any other widget a cell shows (not an explorer): the note alone."""
+        return {"text/html": f'<p class="{NOTE_CLASS}">This control needs a live kernel. '
+                             f'<a class="pg-binder-link" href="{html.escape(binder_url)}">'
+                             "Launch this notebook in Binder</a> to use it.</p>",
+                "text/plain": "(a control that needs a live kernel)"}
+
     Explorer._ipython_display_ = show_still
+    ipywidgets.Widget._repr_mimebundle_ = still_control

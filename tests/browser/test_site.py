@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -87,11 +88,15 @@ class Visit:
     def __init__(self, browser, base: str):
         self.base = base
         self.context = browser.new_context(viewport={"width": 1300, "height": 900})
-        self.context.set_default_timeout(30_000)
+        self.context.set_default_timeout(90_000)  # the machine may be busy
         self.remote: list[str] = []
         self.errors: list[str] = []
+        self.pending: set = set()
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
+        self.page.on("request", lambda r: self.pending.add(r))
+        self.page.on("requestfinished", lambda r: self.pending.discard(r))
+        self.page.on("requestfailed", lambda r: self.pending.discard(r))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(
             f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
@@ -109,9 +114,23 @@ class Visit:
             route.abort()
 
     def open(self, path: str):
-        self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
+        self.page.goto(self.base + path, wait_until="load")
+        self.settle()
         return self.page
+
+    def settle(self, quiet_s: float = 0.5, timeout_s: float = 90):
+        """Wait until no request of the page has been in flight for ``quiet_s``."""
+        deadline, quiet_since = time.monotonic() + timeout_s, None
+        while time.monotonic() < deadline:
+            if self.pending:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                return
+            self.page.wait_for_timeout(100)
+        self.errors.append(f"requests still in flight after {timeout_s} s: "
+                           f"{[r.url[:100] for r in self.pending]}")
 
     def close(self):
         self.context.close()
@@ -183,7 +202,7 @@ def check_page(v: Visit, path: str) -> tuple[list[str], dict]:
     page = v.open(path)
     images = page.evaluate(IMAGES_JS)
     math = page.evaluate(MATH_JS)
-    page.wait_for_load_state("networkidle")  # fonts MathJax asked for, images now eager
+    v.settle()  # fonts MathJax asked for, images now eager
     problems = [*v.errors, *(f"asked the network for {url}" for url in v.remote)]
     problems += [f"image not shown: {src[:120]}" for src, ok in images if not ok]
     if math["source"] and not (math["typeset"] >= math["source"] and not math["errors"]
