@@ -53,13 +53,14 @@ lab: $(LAB_STAMP) $(LAB_OVERRIDES)
 # Four pytest runs: unit tests and every notebook (nbval), two at a time (one notebook's cells
 # stay in one process); the browser tests alone, so their timings are taken on a quiet machine;
 # then the variants (every notebook under other seeds and floating-point kernels), two at a time;
-# then the website in Chromium (built first when stale) beside the student copies run top to
-# bottom, two at a time.
+# then the website (built, or brought up to date, first) in Chromium beside the student copies
+# run top to bottom, two at a time.
 test: $(STAMP) $(SITE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not browser and not variants and not site and not student" -n 2 --dist loadfile
 	$(BIN)/python -m pytest -m browser
 	$(BIN)/python -m pytest -m variants -n 2 --durations=0 tests/test_notebook_variants.py
+	$(BIN)/python website/build_site.py
 	$(BIN)/python -m pytest -m "site or student" -n 2 --durations=5
 
 # One notebook (or several) under every variant, with the time each took:
