@@ -363,6 +363,7 @@ def execute(copies: list[Path], jobs: int, log=print) -> dict[str, float | None]
                 log(f"  {name}: FAILED")
                 continue
             seconds[name] = secs
+            os.utime(path_str)  # new outputs: Sphinx must read this page again
             nb = nbformat.reads(text, as_version=4)
             cache.cache_notebook_bundle(
                 CacheBundleIn(nb, path_str, data={"execution_seconds": secs,
