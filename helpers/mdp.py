@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers import exact
 from helpers.distributions import log_softmax, softmax
 from helpers.validation import (
     as_finite_scalar,
@@ -664,24 +665,24 @@ def one_episode_update(mdp, policy, theta, batch, i: int, *, eta: float,
 # --------------------------------------------------------------------------------------
 def estimator_mean_squared_error(mdp, policy, theta, m: int = 1, *,
                                  reward_to_go: bool = False, baseline=0.0) -> float:
-    """E‖ĝ − ∇U‖² for ĝ from m trajectories, exactly: tr Cov[g(τ)] / m (by enumeration).
+    """E‖ĝ − ∇U‖² for ĝ from m trajectories, exactly: tr Cov[g(τ)] / m (by enumeration;
+    every weight this module offers is unbiased, so the error is all variance).
 
-    Use it to see how many trajectories a target accuracy needs. Notebooks 04 and 05.
+    Use it to see how many trajectories a target accuracy needs. The moments come from
+    :func:`helpers.exact.moments`. Notebooks 04 and 05.
     """
     m = check_count("m (the number of trajectories)", m)
     batch, p = enumerate_trajectories(mdp, policy, theta)
     g = per_trajectory_gradients(mdp, policy, theta, batch, reward_to_go=reward_to_go,
                                  baseline=baseline)
-    mean = p @ g
-    return float(p @ ((g - mean) ** 2).sum(axis=1)) / m
+    return exact.moments(g, p).averaged(m).trace_cov
 
 
 def return_moments(mdp, policy, theta):
     """(E[R(τ)], Var[R(τ)]) by enumeration: what estimating U from rollouts costs. Notebook 04."""
     batch, p = enumerate_trajectories(mdp, policy, theta)
-    returns = batch.returns(mdp.gamma)
-    mean = float(p @ returns)
-    return mean, float(p @ (returns - mean) ** 2)
+    mo = exact.moments(batch.returns(mdp.gamma), p)
+    return float(mo.mean), mo.trace_cov
 
 
 
