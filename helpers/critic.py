@@ -48,7 +48,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from helpers import exact, reinforce
+from helpers import exact, reinforce, returns
 from helpers import mdp as M
 from helpers.validation import (
     as_finite_scalar,
@@ -124,20 +124,8 @@ def gae(deltas, gamma: float, lam: float) -> np.ndarray:
     d = as_float_array("deltas (TD errors)", deltas)
     if d.ndim not in (1, 2):
         raise ValueError(f"deltas must have shape (T,) or (m, T); got {d.shape}.")
-    c = check_gamma(gamma) * check_lambda(lam)
-    if d.ndim == 1:
-        out = d.tolist()   # Python floats: the same arithmetic without numpy's per-item cost
-        running = 0.0
-        for t in range(len(out) - 1, -1, -1):
-            running = out[t] + c * running
-            out[t] = running
-        return np.array(out, dtype=float)
-    out = np.empty_like(d)
-    running = np.zeros(d.shape[0])
-    for t in range(d.shape[1] - 1, -1, -1):
-        running = d[:, t] + c * running
-        out[:, t] = running
-    return out
+    # the reward-to-go recursion, with TD errors for rewards and γλ for the discount
+    return returns.reward_to_go(d, check_gamma(gamma) * check_lambda(lam))
 
 
 # ----------------------------------------------------------------------------------------
@@ -337,12 +325,13 @@ def batch_baseline_moments(mdp, policy, theta, m: int, *,
     ĝ = (1/m) Σ_i Σ_t γ^t (G^i_t − b^i_t) ∇log π(a^i_t|s^i_t), where b^i_t is the mean of
     G_t over the batch's trajectories still running at step t — ``"batch_mean"``, the
     trajectory itself included (biased), or ``"leave_one_out"``, the others only, 0 when
-    none (unbiased); the names are ``reinforce.Config``'s ``baseline`` options. Every
+    none (unbiased), from :func:`helpers.returns.minus_batch_baseline`; the names are
+    ``reinforce.Config``'s ``baseline`` options. Every
     ordered batch of m trajectories is enumerated (10^m of them for
     the example MDP, so keep m ≤ 5) by :func:`helpers.exact.expect`. Notebook 07.
     """
     m = check_count("m (trajectories per batch)", m)
-    if kind not in ("batch_mean", "leave_one_out"):
+    if kind not in returns.BASELINE_KINDS:
         raise ValueError(f"kind must be 'batch_mean' or 'leave_one_out'; got {kind!r}.")
     theta, batch, p, grad = _enumerated(mdp, policy, theta)
     G = batch.reward_to_go(mdp.gamma)                                  # (n, T), 0 when done
@@ -350,14 +339,7 @@ def batch_baseline_moments(mdp, policy, theta, m: int, *,
     score = policy.scores(theta)[batch.states, batch.actions] * batch.mask[..., None]
 
     def estimate(idx):                                                 # idx: (N, m)
-        Gb, alive = G[idx], batch.mask[idx]                            # (N, m, T)
-        total, count = Gb.sum(axis=1, keepdims=True), alive.sum(axis=1, keepdims=True)
-        if kind == "batch_mean":
-            b = total / np.maximum(count, 1)
-        else:
-            others = count - alive
-            b = np.divide(total - Gb, others, out=np.zeros_like(Gb), where=others > 0)
-        A = np.where(alive, Gb - b, 0.0) * discount
+        A = returns.minus_batch_baseline(G[idx], batch.mask[idx], kind) * discount
         return np.einsum("nit,nitk->nk", A, score[idx]) / m
 
     return exact.expect(estimate, p, m, ordered=True, reference=grad)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers import exact
+from helpers import exact, returns
 from helpers.distributions import log_softmax, softmax
 from helpers.validation import (
     as_finite_scalar,
@@ -335,21 +335,16 @@ class Trajectories:
         is G_t itself (discounted from t), and dropping the γ^t is a common slip.
         Notebook 05 (reward-to-go and discounting) compares the two.
         """
-        d = self.discounted_rewards(gamma)
-        return np.where(self.mask, np.cumsum(d[:, ::-1], axis=1)[:, ::-1], 0.0)
+        t = np.arange(self.states.shape[1])
+        return np.where(self.mask, gamma**t * self.reward_to_go(gamma), 0.0)
 
     def reward_to_go(self, gamma: float = 1.0) -> np.ndarray:
         """G_t = Σ_{t' >= t} γ^{t'−t} r_{t'} for every (i, t): the return from step t on,
-        discounted from t (zero past the end of each episode). Notebook 05 (reward-to-go and
-        discounting): G_t needs a factor γ^t to weight ∇log π(a_t|s_t) without bias.
+        discounted from t (zero past the end of each episode; :func:`helpers.returns.
+        reward_to_go`). Notebook 05 (reward-to-go and discounting): G_t needs a factor γ^t
+        to weight ∇log π(a_t|s_t) without bias.
         """
-        r = np.where(self.mask, self.rewards, 0.0)
-        out = np.zeros_like(r)
-        running = np.zeros(self.m)
-        for t in range(r.shape[1] - 1, -1, -1):   # G_t = r_t + γ G_{t+1}
-            running = r[:, t] + gamma * running
-            out[:, t] = running
-        return np.where(self.mask, out, 0.0)
+        return returns.reward_to_go(self.rewards, gamma, self.mask)
 
     def describe(self, mdp: TabularMDP, i: int) -> str:
         """Trajectory i as text: ``s0 -a-> s1 -a-> s2``."""

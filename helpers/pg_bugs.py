@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers import exact
+from helpers import exact, returns
 from helpers import mdp as M
 from helpers.distributions import log_softmax
 from helpers.validation import as_finite_scalar, check_count, check_rng, positive_scalar
@@ -122,14 +122,9 @@ class Sample:
         return (self.discount * self.rewards).sum(axis=-1)
 
     def reward_to_go(self) -> np.ndarray:
-        """G_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'}, discounted from t (zero past the end)."""
-        r = np.where(self.mask, self.rewards, 0.0)
-        out = np.zeros_like(r)
-        running = np.zeros(r.shape[:-1])
-        for t in range(r.shape[-1] - 1, -1, -1):
-            running = r[..., t] + self.gamma * running
-            out[..., t] = running
-        return np.where(self.mask, out, 0.0)
+        """G_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'}, discounted from t (zero past the end;
+        :func:`helpers.returns.reward_to_go`)."""
+        return returns.reward_to_go(self.rewards, self.gamma, self.mask)
 
     def rewards_before(self) -> np.ndarray:
         """Σ_{t' < t} γ^{t'} r_{t'}: what the episode had earned before step t."""
@@ -285,12 +280,9 @@ def per_timestep_baseline(x):
     """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − b_t), b_t the mean of G_t over the batch's episodes
     still running at step t, the episode itself included (notebook 06's baseline,
     ``helpers.reinforce.per_timestep_baseline``). With n_t episodes running, the weight is
-    (n_t − 1)/n_t times the leave-one-out weight: a factor that changes with t.
-    Notebook 08."""
-    G, alive = x.reward_to_go(), x.mask
-    n = alive.sum(axis=-2, keepdims=True)
-    b = np.where(alive, G, 0.0).sum(axis=-2, keepdims=True) / np.maximum(n, 1)
-    return x.per_episode(x.discount * (G - b))
+    (n_t − 1)/n_t times the leave-one-out weight: a factor that changes with t
+    (:func:`helpers.returns.minus_batch_baseline`). Notebook 08."""
+    return x.per_episode(x.discount * returns.minus_batch_baseline(x.reward_to_go(), x.mask))
 
 
 def leave_one_out_baseline(x):

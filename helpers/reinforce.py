@@ -28,6 +28,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from helpers.distributions import log_softmax
+from helpers.returns import (
+    BASELINE_KINDS,
+    batch_baseline,
+    minus_batch_baseline,
+    pad,
+    reward_to_go,
+    unpad,
+)
 from helpers.validation import (
     as_finite_scalar,
     as_float_array,
@@ -301,22 +309,6 @@ def _check_gamma(gamma):
     return g
 
 
-def reward_to_go(rewards, gamma: float = 1.0) -> np.ndarray:
-    """G_t = Σ_{k ≥ t} γ^{k−t} r_k for one episode: the rewards from the action at t on.
-
-    An action cannot influence rewards that came before it, so only these enter its weight
-    (the earlier ones add noise, not signal). Notebook 06.
-    """
-    r = as_float_array("rewards", rewards, ndim=1)
-    g = _check_gamma(gamma)
-    out = r.tolist()  # Python floats: the same double arithmetic, without numpy's per-item cost
-    running = 0.0
-    for t in range(len(out) - 1, -1, -1):
-        running = out[t] + g * running
-        out[t] = running
-    return np.array(out, dtype=r.dtype)
-
-
 def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
     """G_0 = Σ_k γ^k r_k repeated at every step: the weight of the plain REINFORCE estimator.
 
@@ -324,23 +316,6 @@ def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
     """
     r = as_float_array("rewards", rewards, ndim=1)
     return np.full(r.shape, reward_to_go(r, gamma)[0] if r.size else 0.0)
-
-
-def pad(sequences) -> tuple[np.ndarray, np.ndarray]:
-    """Stack m 1-D arrays of different lengths into (m, T_max) values and a boolean mask.
-
-    Used by :func:`per_timestep_baseline`. Notebook 06.
-    """
-    seqs = [as_float_array(f"sequence {i}", s, ndim=1) for i, s in enumerate(sequences)]
-    if not seqs:
-        raise ValueError("need at least one episode.")
-    t_max = max(s.size for s in seqs)
-    values = np.zeros((len(seqs), t_max))
-    mask = np.zeros((len(seqs), t_max), dtype=bool)
-    for i, s in enumerate(seqs):
-        values[i, : s.size] = s
-        mask[i, : s.size] = True
-    return values, mask
 
 
 def per_timestep_baseline(returns) -> np.ndarray:
@@ -355,10 +330,10 @@ def per_timestep_baseline(returns) -> np.ndarray:
     The mean includes the episode itself, so G_t − b_t = (n_t − 1)/n_t · (G_t − mean of the
     *others*), with n_t the number of episodes alive at t: a factor that changes with t
     (it is 0 where an episode runs alone), so the expected update changes direction, not
-    only size. :func:`leave_one_out_baseline` is the unbiased alternative. Notebook 06.
+    only size. :func:`leave_one_out_baseline` is the unbiased alternative
+    (both: :func:`helpers.returns.batch_baseline` on the padded returns). Notebook 06.
     """
-    values, mask = pad(returns)
-    return values.sum(axis=0) / mask.sum(axis=0)
+    return batch_baseline(*pad(returns), "batch_mean")[0]
 
 
 def leave_one_out_baseline(returns) -> list[np.ndarray]:
@@ -374,13 +349,7 @@ def leave_one_out_baseline(returns) -> list[np.ndarray]:
     nearly unbiased as plain REINFORCE.) Notebook 06.
     """
     values, mask = pad(returns)
-    total, alive = values.sum(axis=0), mask.sum(axis=0)
-    out = []
-    for i, g in enumerate(values):
-        others = alive - mask[i]
-        b = np.divide(total - g, others, out=np.zeros_like(total), where=others > 0)
-        out.append(b[: int(mask[i].sum())])
-    return out
+    return unpad(batch_baseline(values, mask, "leave_one_out"), mask)
 
 
 def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray:
@@ -635,11 +604,9 @@ def advantages(episodes, config: Config) -> list[np.ndarray]:
         raise ValueError("need at least one episode.")
     ret = reward_to_go if config.reward_to_go else full_return
     G = [ret(ep.rewards, config.gamma) for ep in episodes]
-    if config.baseline == "batch_mean":
-        b = per_timestep_baseline(G)
-        G = [g - b[: g.size] for g in G]
-    elif config.baseline == "leave_one_out":
-        G = [g - b for g, b in zip(G, leave_one_out_baseline(G), strict=True)]
+    if config.baseline in BASELINE_KINDS:
+        values, mask = pad(G)              # episodes as one padded batch (m, T_max) + mask
+        G = unpad(minus_batch_baseline(values, mask, config.baseline), mask)
     elif config.baseline != "none":
         raise ValueError(f"baseline must be one of {BASELINES}; got {config.baseline!r}.")
     if config.normalise:
