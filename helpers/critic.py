@@ -499,9 +499,9 @@ class CriticConfig:
       actor-critic; the same λ makes the critic's regression targets, the λ-returns
       A_t + v̂(s_t) (at λ = 1 the discounted return G_t).
     * ``lr`` (η_w), ``steps``: Adam steps on the batch's squared error after each batch.
-    * ``hidden``: units of :class:`ValueNetwork`.
     * ``bootstrap_truncated``: bootstrap from v̂ at the time limit (True) or treat it as a
       fall (False, wrong).
+    * ``hidden``: units of :class:`ValueNetwork`.
     * ``normalise``: centre the advantages over the batch and divide by max(std,
       ``min_std``), as notebook 06 does with its weights (the same floor of 10, in units of
       reward: once v̂ is good the advantages are small, and the floor keeps their noise
@@ -514,8 +514,8 @@ class CriticConfig:
     lam: float = 0.95
     lr: float = 0.01
     steps: int = 20
-    hidden: int = 16
     bootstrap_truncated: bool = True
+    hidden: int = 16
     normalise: bool = True
     min_std: float = 10.0
 
