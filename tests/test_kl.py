@@ -190,6 +190,19 @@ def test_sequence_level_gradient_identities(family, ref, theta, trained, which):
     close(kl.expected_gradient(family, th, ref, "k1", "reward", "token"), fwd)
 
 
+def test_loss_and_reward_are_two_halves_of_the_product_rule(family, trained, ref):
+    """E[∇k] + E[k ∇log π] = ∇E_θ[k] for every estimator, per sequence and per token (per
+    token with the penalties from t on as rewards): finite differences of the exact mean."""
+    for name in kl.ESTIMATORS:
+        for level in kl.LEVELS:
+            fd = finite_difference_gradient(
+                lambda t, n=name, lv=level: kl.estimate_moments(family, t, ref, n, lv).mean,
+                trained, h=1e-5)
+            both = sum(kl.expected_gradient(family, trained, ref, name, where, level)
+                       for where in kl.PLACEMENTS)
+            np.testing.assert_allclose(both, fd, atol=5e-9)
+
+
 def test_per_token_loss_gradients_hold_the_contexts_fixed(family, trained, ref):
     """Per token in the loss: k2 gives Σ_c P(c) ∇_c KL(π(·|c)‖π_ref(·|c)) and k3 gives
     Σ_c P(c) ∇_c KL(π_ref(·|c)‖π(·|c)), each context's own divergence with the probability
@@ -389,6 +402,19 @@ def test_training_ends_where_the_notebook_says(task, prefix, family, ref):
     assert np.all(np.diff(runs["exact"].objective[50:]) > -1e-12)   # ascent on the objective
     in_table = kl.train(family, ref, BETA, "exact", 300, 8.0)
     assert 0.02 < in_table.kl_to_optimum[-1] < 0.06
+
+
+def test_the_explore_tasks_sketch(task, prefix):
+    """Notebook 12's Explore: k3 per token in the loss ends below π*'s reward for β = 0.1,
+    0.25 and 1, and further from π* the smaller β."""
+    ref_p = kl.reference(prefix, prefix.initial_theta())
+    gaps = []
+    for beta in (0.1, 0.25, 1.0):
+        star = kl.optimal_log_probs(ref_p.sum(-1), task.rewards, beta)
+        run = kl.train(prefix, ref_p, beta, "k3_loss", 300, 8.0)
+        assert run.reward[-1] < (np.exp(star) * task.rewards).sum(1).mean()
+        gaps.append(run.kl_to_optimum[-1])
+    assert gaps[0] > gaps[1] > gaps[2] > 0
 
 
 def test_a_kl_anchored_to_pi_old_is_no_penalty(prefix):
