@@ -10,7 +10,7 @@ exactly what each choice estimates and which gradient it follows.
 The estimators, written with the log-ratio ℓ = log π_θ(y)/π_ref(y) of a sampled y ∼ π_θ
 (Schulman's r = p(x)/q(x) with q = π_θ, p = π_ref is e^{−ℓ}):
 
-    ``k1``           ℓ                      unbiased for KL(π_θ‖π_ref), negative half the time
+    ``k1``           ℓ                      unbiased for KL(π_θ‖π_ref), negative where π_θ < π_ref
     ``k2``           ℓ²/2                   biased, always ≥ 0
     ``k3``           e^{−ℓ} − 1 + ℓ         unbiased, always ≥ 0 (r − 1 − log r)
     ``k3_inverted``  e^{ℓ} − 1 − ℓ          k3 with the ratio inverted: its mean is

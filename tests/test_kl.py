@@ -203,6 +203,76 @@ def test_loss_and_reward_are_two_halves_of_the_product_rule(family, trained, ref
             np.testing.assert_allclose(both, fd, atol=5e-9)
 
 
+#: the estimators written out again here, so the next test does not lean on kl's own
+K_OF_ELL = {"k1": lambda e: e, "k2": lambda e: e**2 / 2,
+            "k3": lambda e: np.exp(-e) - 1 + e, "k3_inverted": lambda e: np.exp(e) - 1 - e}
+
+
+@pytest.mark.parametrize("which", ["theta", "trained"])
+def test_expected_gradients_are_the_surrogates_derivatives(family, ref, theta, trained, which):
+    """Each of the 16 entries of the notebook's table from its definition, by finite
+    differences of a surrogate built from the policy's log-probabilities alone: *in the loss*
+    the answers' probabilities stay at θ and only the estimate moves (autodiff through
+    log π_θ of the sampled tokens); *in the reward* the estimate stays at θ and the
+    probabilities move (the score function). Per token in the reward, the whole sum of
+    penalties is the weight: rewards-to-go have the same expectation. Also TRL's
+    use_bias_correction_kl, Σ_t (π_θ/π_old)·k3(ℓ_t) with π_old = π_θ held fixed: k2's
+    per-token gradient."""
+    th = theta if which == "theta" else trained
+    mask = family.mask
+
+    def estimate(t, name, level):
+        ell = np.where(mask, family.position_log_probs(t) - ref, 0.0)
+        if level == "sequence":
+            return K_OF_ELL[name](ell.sum(-1))
+        return np.where(mask, K_OF_ELL[name](ell), 0.0).sum(-1)
+
+    def mean(p, values):
+        return float((p * values).sum(1).mean())
+
+    p0 = family.probs(th)
+    for name in kl.ESTIMATORS:
+        for level in kl.LEVELS:
+            fixed = estimate(th, name, level)
+            want = {
+                "loss": finite_difference_gradient(
+                    lambda t, n=name, lv=level: mean(p0, estimate(t, n, lv)), th, h=1e-5),
+                "reward": finite_difference_gradient(
+                    lambda t, v=fixed: mean(family.probs(t), v), th, h=1e-5)}
+            for placement, fd in want.items():
+                got = kl.expected_gradient(family, th, ref, name, placement, level)
+                np.testing.assert_allclose(got, fd, atol=1e-7 * max(1.0, np.abs(fd).max()),
+                                           err_msg=f"{name} in the {placement}, {level}")
+    lp0 = family.position_log_probs(th)
+
+    def trl(t):
+        lp = family.position_log_probs(t)
+        k3 = K_OF_ELL["k3"](np.where(mask, lp - ref, 0.0))
+        return mean(p0, np.where(mask, np.exp(lp - lp0) * k3, 0.0).sum(-1))
+
+    np.testing.assert_allclose(finite_difference_gradient(trl, th, h=1e-5),
+                               kl.expected_gradient(family, th, ref, "k2", "loss", "token"),
+                               atol=1e-8)
+
+
+def test_per_token_errors_are_second_order_near_the_reference(family):
+    """Why every loss row is within a few degrees near π_ref: per token, the gap to
+    ∇KL(π_θ‖π_ref) (k2: the future terms, whose conditional mean is the KL of what follows;
+    k3: besides, the other direction) shrinks relative to ∇KL as θ → θ_ref."""
+    th0 = family.initial_theta()
+    ref = kl.reference(family, th0)
+    u = np.random.default_rng(8).normal(size=th0.size)
+    rel = {}
+    for eps in (1e-1, 1e-2):
+        th = th0 + eps * u
+        g = kl.grad_kl(family, th, ref)
+        rel[eps] = [np.linalg.norm(kl.expected_gradient(family, th, ref, n, "loss", lv) - g)
+                    / np.linalg.norm(g) for n in ("k2", "k3", "k3_inverted")
+                    for lv in kl.LEVELS if (n, lv) != ("k2", "sequence")]
+    for far, near in zip(rel[1e-1], rel[1e-2], strict=True):
+        assert near < far / 5 and near < 0.05
+
+
 def test_per_token_loss_gradients_hold_the_contexts_fixed(family, trained, ref):
     """Per token in the loss: k2 gives Σ_c P(c) ∇_c KL(π(·|c)‖π_ref(·|c)) and k3 gives
     Σ_c P(c) ∇_c KL(π_ref(·|c)‖π(·|c)), each context's own divergence with the probability
