@@ -771,10 +771,12 @@ def format_runs(runs: dict, family: Family, ref, beta) -> str:
     star = optimal_log_probs(ref_seq, family.task.rewards, beta)
     best = objective(star, ref_seq, family.task.rewards, beta)
     reward = float((np.exp(star) * family.task.rewards).sum(1).mean())
-    lines = [f"{'':36} {'E[r]':>6} {'KL(π‖π_ref)':>12} {'KL(π‖π*)':>9} {'E[r]−β·KL':>10}",
-             f"{'π* (the optimum)':36} {reward:6.3f} "
+    labels = [RECIPE_LABELS.get(name, name) for name in runs]
+    w = max(len(label) for label in ["π* (the optimum)", *labels])
+    lines = [f"{'':{w}} {'E[r]':>6} {'KL(π‖π_ref)':>12} {'KL(π‖π*)':>9} {'E[r]−β·KL':>10}",
+             f"{'π* (the optimum)':{w}} {reward:6.3f} "
              f"{float(answer_kl(star, ref_seq).mean()):12.3f} {0:9.4f} {best:10.4f}"]
-    for name, run in runs.items():
-        lines.append(f"{RECIPE_LABELS.get(name, name):36} {run.reward[-1]:6.3f} "
-                     f"{run.kl[-1]:12.3f} {run.kl_to_optimum[-1]:9.4f} {run.objective[-1]:10.4f}")
+    for label, run in zip(labels, runs.values(), strict=True):
+        lines.append(f"{label:{w}} {run.reward[-1]:6.3f} {run.kl[-1]:12.3f} "
+                     f"{run.kl_to_optimum[-1]:9.4f} {run.objective[-1]:10.4f}")
     return "\n".join(lines)

@@ -474,6 +474,15 @@ def test_training_ends_where_the_notebook_says(task, prefix, family, ref):
     assert 0.02 < in_table.kl_to_optimum[-1] < 0.06
 
 
+def test_format_runs_lines_up_and_reports_the_runs(prefix):
+    ref_p = kl.reference(prefix, prefix.initial_theta())
+    runs = {r: kl.train(prefix, ref_p, BETA, r, steps=4, eta=8.0) for r in ("exact", "k3_loss")}
+    lines = kl.format_runs(runs, prefix, ref_p, BETA).splitlines()
+    assert len({len(line) for line in lines}) == 1            # every column lines up
+    assert lines[2].startswith(kl.RECIPE_LABELS["exact"])     # the longest label, whole
+    assert f"{runs['k3_loss'].kl_to_optimum[-1]:9.4f}" in lines[3]
+
+
 def test_the_explore_tasks_sketch(task, prefix):
     """Notebook 12's Explore: k3 per token in the loss ends below π*'s reward for β = 0.1,
     0.25 and 1, and further from π* the smaller β."""
