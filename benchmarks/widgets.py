@@ -83,6 +83,9 @@ EXPLORERS = [
      {"theta1": np.linspace(-3, 3, 13), "theta2": np.linspace(-3, 3, 13)}),
     ("09", "helpers.widgets.group_explorer", "GroupExplorer", {},
      {"m": [2, 4, 8, 16], "lean": np.arange(-2, 5.01, 0.5)}),
+    ("12", "helpers.widgets.kl_explorer", "OptimumExplorer", {},
+     {"beta": np.logspace(-3, 2, 21), "prompt": [0, 1, 2],
+      "reference": ["start", "min_p"]}),
 ]
 
 

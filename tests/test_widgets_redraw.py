@@ -21,6 +21,7 @@ from helpers.widgets.common import Explorer, figure_view, new_figure
 from helpers.widgets.gradient_cloud import GradientCloudExplorer
 from helpers.widgets.group_explorer import GroupExplorer
 from helpers.widgets.hello import WidgetCheck
+from helpers.widgets.kl_explorer import OptimumExplorer
 from helpers.widgets.return_tweaker import ReturnTweaker
 from helpers.widgets.score_explorer import ScoreExplorer
 from helpers.widgets.training_scrubber import TrainingScrubber
@@ -76,6 +77,9 @@ CASES = {
     "group": (GroupExplorer, [("lean", -0.25), ("lean", 0.0), ("lean", 0.25), ("m", 4),
                               ("estimator", "rloo"), ("m", 1), ("lean", 4.0), ("m", 16),
                               ("lean", 3.75), ("lean", 3.5)]),
+    "kl_optimum": (OptimumExplorer, [("beta", 0.3), ("beta", 0.35), ("beta", 0.001),
+                                     ("prompt", 0), ("reference", "min_p"), ("beta", 100.0),
+                                     ("prompt", 1), ("reference", "start"), ("beta", 0.25)]),
     "scrubber": (lambda h: TrainingScrubber(h, STATES, ["upright", "right", "left"]),
                  [("slider", 0), ("slider", 1), ("slider", 2), ("action", "push left"),
                   ("slider", 3), ("at_steps", 0), ("slider", 1)]),
