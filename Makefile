@@ -68,9 +68,9 @@ test: $(STAMP) $(SITE_STAMP)
 variants: $(STAMP)
 	$(BIN)/python tests/notebook_variants.py $(or $(NB),notebooks/*.ipynb)
 
-# Unit tests and notebooks only (no browser): handy while writing a notebook.
+# Unit tests and notebooks only (no browser, no website): handy while writing a notebook.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser and not variants"
+	$(BIN)/python -m pytest -m "not browser and not variants and not site and not student"
 
 # The course as a website in _site/ (git-ignored): every notebook executed (two at a time;
 # unchanged ones come from build/site's cache), rendered offline. See website/build_site.py.
