@@ -201,3 +201,16 @@ def test_widgets_display_as_a_note_with_the_binder_link():
         assert "application/vnd.jupyter.widget-view+json" not in formatted
     finally:
         W.Widget._repr_mimebundle_, Explorer._ipython_display_ = saved
+
+
+def test_a_notebook_that_raises_fails_the_build_with_its_traceback(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "BUILD", tmp_path)
+    good, bad = tmp_path / "src" / "00_good.ipynb", tmp_path / "src" / "01_bad.ipynb"
+    good.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), good)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "raise ValueError('the claim no longer holds')")]), bad)
+    with pytest.raises(RuntimeError, match=r"01_bad\.ipynb failed(.|\n)*the claim no longer"):
+        build.execute([good, bad], jobs=2, log=lambda *_: None)
+    # the good one was cached: a second build does not run it again
+    assert build.execute([good], jobs=1, log=lambda *_: None) == {"00_good.ipynb": None}
