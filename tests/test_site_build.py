@@ -81,7 +81,8 @@ def test_site_copy_makes_a_static_page(path):
         if before.metadata.get("slideshow", {}).get("slide_type") == "skip":
             assert "remove-cell" in after.metadata["tags"]
         if before is not original.cells[0] and "solution" not in tags:
-            expected = before.source if before.cell_type == "markdown" else \
+            expected = build.unlink_missing(before.source, {p.name for p in NOTEBOOKS}, [],
+                                            "") if before.cell_type == "markdown" else \
                 before.source.replace("%matplotlib widget", "%matplotlib inline")
             assert after.source == expected
     # a change to helpers/ must change what the execution cache keys on: the code cells
@@ -116,9 +117,11 @@ def test_front_page_is_the_readme_with_the_route_and_the_navigation():
            [f"notebooks/{p.stem}" for p in order]
     assert "OWNER/REPO" not in page and "badge_logo.svg" not in page
     assert "](https://github.com/me/course/blob/main/LICENSE)" in page
-    # the route's links, relative to notebooks/ in notebook 00, now start from the front page
+    # the route's links, relative to notebooks/ in notebook 00, now start from the front page;
+    # a notebook not written yet is named without a link
     for name in build.NOTEBOOK_LINK.findall(route):
-        assert f"](notebooks/{name})" in page
+        linked = f"](notebooks/{name})" in page
+        assert linked == (build.NOTEBOOK_DIR / name).exists(), name
 
 
 def test_remote_stylesheets_leave_html_outputs_and_other_remote_resources_are_caught():
@@ -214,3 +217,23 @@ def test_a_notebook_that_raises_fails_the_build_with_its_traceback(tmp_path, mon
         build.execute([good, bad], jobs=2, log=lambda *_: None)
     # the good one was cached: a second build does not run it again
     assert build.execute([good], jobs=1, log=lambda *_: None) == {"00_good.ipynb": None}
+
+
+def test_links_to_notebooks_not_written_yet_become_plain_text(tmp_path):
+    """The route may name a planned notebook; its link becomes text, not a broken link."""
+    missing = []
+    text = build.unlink_missing(
+        "| 10 | [Continuous actions](10_later.ipynb) (optional) | ... |\n"
+        "see [notebook 01](01_here.ipynb#2-the-derivation) and [it](notebooks/01_here.ipynb)",
+        {"01_here.ipynb"}, missing, "00")
+    assert "| 10 | Continuous actions (not yet published) (optional) |" in text
+    assert "[notebook 01](01_here.ipynb#2-the-derivation)" in text
+    assert "[it](notebooks/01_here.ipynb)" in text
+    assert missing == ["00 → 10_later.ipynb"]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 98 · T\n\nNext: [PPO](11_ppo.ipynb).")])
+    path = tmp_path / "98_t.ipynb"
+    nbformat.write(nb, path)
+    copy = build.site_copy(path, "me/course", "0" * 64, {"98_t.ipynb"}, missing)
+    assert copy.cells[1].source.endswith("Next: PPO (not yet published).")
+    assert missing[-1] == "98_t.ipynb → 11_ppo.ipynb"

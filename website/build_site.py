@@ -14,11 +14,13 @@ Steps (each reuses what an earlier build left where it can):
    backend instead of ipympl, explorers as still pictures with a one-line note
    (``website/static_explorers.py``), a Binder and a download link under the title, exercise
    solutions collapsed behind "Show solution", the widget self-tests (slide type ``skip``)
-   left out of the page.
+   left out of the page. A link to a notebook not written yet (the route may name a planned
+   one) shows as plain text, "not yet published"; the build lists such links.
 3. **Execution**, two notebooks at a time, into a jupyter-cache (``build/site/jupyter_cache``).
    A notebook whose code is unchanged is not run again. The copy's hidden first cell carries a
-   digest of ``helpers/``, the pinned requirements and this folder, so a change there runs the
-   notebooks again too (jupyter-cache alone would only see the notebooks' code). A notebook
+   digest of ``helpers/``, the pinned requirements, ``static_explorers.py`` and the functions
+   here that shape what runs (:func:`execution_code`), so a change there runs the notebooks
+   again too (jupyter-cache alone would only see the notebooks' code). A notebook
    that raises fails the build.
 4. **Sphinx** (MyST-NB reading the cache, the Sphinx Book Theme) writes ``_site/``, with
    warnings as errors (a broken link fails the build). MathJax 3.2.2 comes from the pinned
@@ -55,12 +57,16 @@ BRANCH = "main"
 #: what the build reads: a change to any of these makes a built site stale
 INPUT_GLOBS = ("README.md", "notebooks/*.ipynb", "helpers/**/*.py", "website/**/*",
                "requirements.txt", "requirements-site.txt", "pyproject.toml")
-#: what the notebooks' outputs depend on besides their own code (goes into the cache key)
+#: what the notebooks' outputs depend on besides their own code (goes into the cache key,
+#: with the source of the functions below that shape what runs and what is kept)
 EXECUTION_GLOBS = ("helpers/**/*.py", "requirements.txt", "requirements-site.txt",
-                   "website/static_explorers.py", "website/build_site.py")
+                   "website/static_explorers.py")
 SOLUTION_TAG = "solution"
 CELL_TIMEOUT_S = 300
 NOTEBOOK_LINK = re.compile(r"\]\((?:notebooks/)?(\d\d_[A-Za-z0-9_]+\.ipynb)\)")
+#: a whole markdown link to a notebook: its text, the file name, an optional #anchor
+MARKDOWN_NOTEBOOK_LINK = re.compile(
+    r"\[([^\]]*)\]\((?:notebooks/)?(\d\d_[A-Za-z0-9_]+\.ipynb)(#[^)\s]*)?\)")
 
 
 # -- 1. pages ------------------------------------------------------------------------------------
@@ -112,13 +118,22 @@ def binder_url(repo: str, notebook: str, branch: str = BRANCH) -> str:
     return f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/notebooks/{notebook}"
 
 
-def _digest(globs, root: Path = ROOT) -> str:
-    h = hashlib.sha256()
+def _digest(globs, root: Path = ROOT, extra: str = "") -> str:
+    h = hashlib.sha256(extra.encode())
     for pattern in globs:
         for path in sorted(root.glob(pattern)):
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def execution_code() -> str:
+    """The source of this module's functions that decide what a kernel runs and what the
+    cache keeps (so editing the rest of this file does not run every notebook again)."""
+    import inspect
+
+    return "".join(inspect.getsource(f) for f in (
+        preamble, site_code, _execute, offline_outputs)) + REMOTE_STYLESHEET.pattern
 
 
 def inputs_digest(root: Path = ROOT) -> str:
@@ -136,6 +151,19 @@ def preamble(notebook: str, repo: str, execution_digest: str) -> str:
             "del install\n")
 
 
+def unlink_missing(markdown: str, existing: set[str], missing: list[str], where: str) -> str:
+    """Links to notebooks that ``notebooks/`` does not hold (yet: the route may name a planned
+    one) become their plain text, noted "not yet published"; each is added to ``missing``.
+    Any other broken link still fails the build."""
+    def keep_or_unlink(match: re.Match) -> str:
+        if match.group(2) in existing:
+            return match.group(0)
+        missing.append(f"{where} → {match.group(2)}")
+        return f"{match.group(1)} (not yet published)"
+
+    return MARKDOWN_NOTEBOOK_LINK.sub(keep_or_unlink, markdown)
+
+
 def launch_bar(repo: str, notebook: str) -> str:
     """The Binder and download links shown under each notebook's title."""
     url = html.escape(binder_url(repo, notebook))
@@ -145,7 +173,13 @@ def launch_bar(repo: str, notebook: str) -> str:
             "there; a page here shows each explorer as a still picture)</span></p>")
 
 
-def site_copy(path: Path, repo: str, execution_digest: str):
+def site_code(source: str) -> str:
+    """A code cell as the site runs it: figures inline (still pictures), not ipympl widgets."""
+    return re.sub(r"^%matplotlib widget[ \t]*$", "%matplotlib inline", source, flags=re.M)
+
+
+def site_copy(path: Path, repo: str, execution_digest: str,
+              existing: set[str] | None = None, missing: list[str] | None = None):
     """The notebook at ``path`` prepared for a static page (an nbformat notebook).
 
     * ``%matplotlib widget`` lines become ``%matplotlib inline``; a hidden first cell
@@ -153,16 +187,22 @@ def site_copy(path: Path, repo: str, execution_digest: str):
     * the Binder and download links follow the title line;
     * code cells tagged ``solution`` collapse behind "Show solution" (source and output);
       markdown ones (solution sketches) into a ``<details>`` element;
-    * cells with slide type ``skip`` (widget self-tests) run but stay off the page.
+    * cells with slide type ``skip`` (widget self-tests) run but stay off the page;
+    * links to notebooks not in ``existing`` (default: all of ``notebooks/``) become plain
+      text (:func:`unlink_missing`).
     """
     import nbformat
 
+    if existing is None:
+        existing = {p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")}
+    missing = [] if missing is None else missing
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         tags = list(cell.metadata.get("tags", []))
+        if cell.cell_type == "markdown":
+            cell.source = unlink_missing(cell.source, existing, missing, path.name)
         if cell.cell_type == "code":
-            cell.source = re.sub(r"^%matplotlib widget[ \t]*$", "%matplotlib inline",
-                                 cell.source, flags=re.M)
+            cell.source = site_code(cell.source)
         if SOLUTION_TAG in tags and cell.cell_type == "code":
             tags.append("hide-cell")
             cell.metadata["mystnb"] = {"code_prompt_show": "Show solution",
@@ -188,9 +228,15 @@ def site_copy(path: Path, repo: str, execution_digest: str):
     return nb
 
 
-def front_page(readme: str, route: str, order: list[Path], repo: str) -> str:
+def front_page(readme: str, route: str, order: list[Path], repo: str,
+               missing: list[str] | None = None) -> str:
     """``index.md``: the README, notebook 00's route after its opening section, and the
-    navigation (a hidden table of contents in syllabus order)."""
+    navigation (a hidden table of contents in syllabus order). Links to notebooks that are
+    not among the pages become plain text (:func:`unlink_missing`)."""
+    existing = {p.name for p in order}
+    missing = [] if missing is None else missing
+    readme = unlink_missing(readme, existing, missing, "README.md")
+    route = unlink_missing(route, existing, missing, "the route")
     text = readme.replace(PLACEHOLDER, repo)
     # pictures from other sites (the Binder badge) would load from the network: keep the words
     text = re.sub(r"!\[([^\]]*)\]\(https?://[^)]*\)", r"\1", text)
@@ -244,21 +290,26 @@ def copy_mathjax(dest: Path) -> str:
     return version
 
 
-def prepare(repo: str, order: list[Path], readme: str, route: str) -> list[Path]:
+def prepare(repo: str, order: list[Path], readme: str, route: str, log=print) -> list[Path]:
     """Write the sources, the downloads and MathJax under ``build/site``; return the copies."""
     import nbformat
 
     src = BUILD / "src"
-    execution_digest = _digest(EXECUTION_GLOBS)
+    execution_digest = _digest(EXECUTION_GLOBS, extra=execution_code())
+    existing, missing = {p.name for p in order}, []
     copies = []
     for path in order:
         copy = src / "notebooks" / path.name
-        _write_if_changed(copy, nbformat.writes(site_copy(path, repo, execution_digest)) + "\n")
+        nb = site_copy(path, repo, execution_digest, existing, missing)
+        _write_if_changed(copy, nbformat.writes(nb) + "\n")
         copies.append(copy)
     for stale in (src / "notebooks").glob("*.ipynb"):
         if stale not in copies:
             stale.unlink()
-    _write_if_changed(src / "index.md", front_page(readme, route, order, repo))
+    _write_if_changed(src / "index.md", front_page(readme, route, order, repo, missing))
+    if missing:
+        log("links to notebooks not in notebooks/ yet, shown as plain text: "
+            + "; ".join(dict.fromkeys(missing)))
     extra = BUILD / "extra" / "notebooks"
     shutil.rmtree(extra, ignore_errors=True)
     extra.mkdir(parents=True)
@@ -444,7 +495,7 @@ def build(repo: str, out: Path = OUT, jobs: int = 2, log=print) -> dict:
     if unlisted:
         log(f"not in the README's syllabus table (placed after it): {', '.join(unlisted)}")
     digest = inputs_digest()
-    copies = prepare(repo, order, readme, route)
+    copies = prepare(repo, order, readme, route, log)
     t_exec = time.perf_counter()
     seconds = execute(copies, jobs, log)
     t_exec = time.perf_counter() - t_exec
