@@ -55,11 +55,11 @@ OUT = ROOT / "_site"
 PLACEHOLDER = "OWNER/REPO"
 BRANCH = "main"
 #: what the build reads: a change to any of these makes a built site stale
-INPUT_GLOBS = ("README.md", "notebooks/*.ipynb", "helpers/**/*.py", "website/**/*",
+INPUT_GLOBS = ("README.md", "notebooks/*.ipynb", "helpers/**/*", "website/**/*",
                "requirements.txt", "requirements-site.txt", "pyproject.toml")
 #: what the notebooks' outputs depend on besides their own code (goes into the cache key,
 #: with the source of the functions below that shape what runs and what is kept)
-EXECUTION_GLOBS = ("helpers/**/*.py", "requirements.txt", "requirements-site.txt",
+EXECUTION_GLOBS = ("helpers/**/*", "requirements.txt", "requirements-site.txt",
                    "website/static_explorers.py")
 SOLUTION_TAG = "solution"
 CELL_TIMEOUT_S = 300
