@@ -207,6 +207,7 @@ def test_widgets_display_as_a_note_with_the_binder_link():
 
 
 def test_a_notebook_that_raises_fails_the_build_with_its_traceback(tmp_path, monkeypatch):
+    pytest.importorskip("jupyter_cache", reason="the site's builder is not installed: make site")
     monkeypatch.setattr(build, "BUILD", tmp_path)
     good, bad = tmp_path / "src" / "00_good.ipynb", tmp_path / "src" / "01_bad.ipynb"
     good.parent.mkdir()
