@@ -27,13 +27,16 @@ LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 # The interpreter .venv has or will be made from, checked before anything is installed.
 PY_USED = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
-PY_VERSION = $(shell $(PY_USED) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
-PY_WHICH = $(if $(PY_VERSION),Python $(PY_VERSION) ($(PY_USED)),$(or $(PY_USED),python3) (did not run))
-PY_EXAMPLE = $(notdir $(or $(firstword $(call PY_RUNS,$(addprefix python,$(PY_SUPPORTED)))),python3.12))
-check_python = $(if $(filter $(PY_SUPPORTED),$(PY_VERSION)),,$(error $(PY_WHICH) cannot run the \
-	course, which supports Python $(subst $(space),$(comma)$(space),$(PY_SUPPORTED)): \
-	$(if $(wildcard $(BIN)/python),remove $(VENV) (make clean) and )choose one, e.g. \
-	make $(firstword $(MAKECMDGOALS) lab) PYTHON=$(PY_EXAMPLE)))
+PY_VERSION = $(if $(PY_USED),$(shell $(PY_USED) -c \
+	'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null))
+PY_PROBLEM = $(if $(PY_VERSION),Python $(PY_VERSION) ($(PY_USED)) is not supported,$(if \
+	$(PY_USED),$(PY_USED) did not run,no Python found))
+PY_EXAMPLE = $(notdir $(or $(firstword $(call PY_RUNS,$(addprefix python,$(PY_SUPPORTED)))),\
+	python3.12))
+check_python = $(if $(filter $(PY_SUPPORTED),$(PY_VERSION)),,$(error $(PY_PROBLEM): the course \
+	supports Python $(subst $(space),$(comma)$(space),$(PY_SUPPORTED)); $(if $(wildcard \
+	$(BIN)/python),remove $(VENV) (make clean) and )choose one, e.g. make $(firstword \
+	$(MAKECMDGOALS) lab) PYTHON=$(PY_EXAMPLE)))
 comma := ,
 space := $(subst ,, )
 

@@ -178,7 +178,7 @@ def assert_stops_with_one_line(done: subprocess.CompletedProcess, target: str) -
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     supported = supported_pythons()
-    assert f"which supports Python {', '.join(supported)}:" in lines[0]
+    assert f": the course supports Python {', '.join(supported)}; " in lines[0]
     assert re.search(rf"e\.g\. make {target} PYTHON=python3\.\d+\.  Stop\.$", lines[0]), lines[0]
     return lines[0]
 
@@ -188,7 +188,7 @@ def test_make_stops_at_once_for_an_unsupported_python(tmp_path, target):
     python = fake_python(tmp_path, "3.10")
     done = run_make("-n", "-B", target, f"PYTHON={python}", f"VENV={tmp_path / 'venv'}")
     line = assert_stops_with_one_line(done, target)
-    assert f"Python 3.10 ({python}) cannot run the course" in line
+    assert f"Python 3.10 ({python}) is not supported:" in line
 
 
 def test_make_stops_when_the_first_python3_on_the_path_is_unsupported(tmp_path):
@@ -198,7 +198,7 @@ def test_make_stops_when_the_first_python3_on_the_path_is_unsupported(tmp_path):
         (tmp_path / tool).symlink_to(shutil.which(tool))
     done = run_make("-n", "-B", "lab", f"VENV={tmp_path / 'venv'}", path=str(tmp_path))
     line = assert_stops_with_one_line(done, "lab")
-    assert f"Python 3.10 ({python}) cannot run the course" in line
+    assert f"Python 3.10 ({python}) is not supported:" in line
 
 
 def test_make_names_a_venv_made_with_an_unsupported_python(tmp_path):
@@ -208,7 +208,7 @@ def test_make_names_a_venv_made_with_an_unsupported_python(tmp_path):
     fake_python(venv / "bin", "3.9", name="python")
     done = run_make("-n", "-B", "lab", f"VENV={venv}")
     line = assert_stops_with_one_line(done, "lab")
-    assert f"Python 3.9 ({venv}/bin/python) cannot run" in line
+    assert f"Python 3.9 ({venv}/bin/python) is not supported:" in line
     assert f"remove {venv} (make clean) and choose one" in line
 
 
@@ -216,7 +216,7 @@ def test_make_names_a_python_that_does_not_run(tmp_path):
     done = run_make("-n", "-B", "lab", f"PYTHON={tmp_path / 'python3.12'}",
                     f"VENV={tmp_path / 'venv'}")
     line = assert_stops_with_one_line(done, "lab")
-    assert f"{tmp_path / 'python3.12'} (did not run) cannot run the course" in line
+    assert f"{tmp_path / 'python3.12'} did not run:" in line
 
 
 @pytest.mark.parametrize("version", supported_pythons())
