@@ -11,8 +11,10 @@
 # runs; choose one with `make lab PYTHON=python3.12`. Outside the list, make stops before pip.
 PY_SUPPORTED := $(shell sed -n 's/^ *"Programming Language :: Python :: \(3\.[0-9]*\)",*$$/\1/p' \
 	pyproject.toml)
-PY_RUNS = $(shell for py in $(1); do $$py -c '' 2>/dev/null && command -v $$py; done; true)
-PYTHON ?= $(firstword $(call PY_RUNS,$(addprefix python,$(PY_SUPPORTED)) python3))
+# The first of the commands $(1) that runs, as a path.
+PY_FIRST = $(shell for py in $(1); do $$py -c '' 2>/dev/null && command -v $$py && break; \
+	done; true)
+PYTHON ?= $(call PY_FIRST,$(addprefix python,$(PY_SUPPORTED)) python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
@@ -31,8 +33,7 @@ PY_VERSION = $(if $(PY_USED),$(shell $(PY_USED) -c \
 	'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null))
 PY_PROBLEM = $(if $(PY_VERSION),Python $(PY_VERSION) ($(PY_USED)) is not supported,$(if \
 	$(PY_USED),$(PY_USED) did not run,no Python found))
-PY_EXAMPLE = $(notdir $(or $(firstword $(call PY_RUNS,$(addprefix python,$(PY_SUPPORTED)))),\
-	python3.12))
+PY_EXAMPLE = $(notdir $(or $(call PY_FIRST,$(addprefix python,$(PY_SUPPORTED))),python3.12))
 check_python = $(if $(filter $(PY_SUPPORTED),$(PY_VERSION)),,$(error $(PY_PROBLEM): the course \
 	supports Python $(subst $(space),$(comma)$(space),$(PY_SUPPORTED)); $(if $(wildcard \
 	$(BIN)/python),remove $(VENV) (make clean) and )choose one, e.g. make $(firstword \
