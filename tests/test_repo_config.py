@@ -191,11 +191,20 @@ def test_make_stops_at_once_for_an_unsupported_python(tmp_path, target):
     assert f"Python 3.10 ({python}) is not supported:" in line
 
 
+def test_make_lab_really_stops_before_making_the_venv(tmp_path):
+    """Not a dry run: `make lab` with Python 3.10 stops with the line and makes nothing."""
+    python, venv = fake_python(tmp_path, "3.10"), tmp_path / "venv"
+    done = run_make("lab", f"PYTHON={python}", f"VENV={venv}")
+    assert_stops_with_one_line(done, "lab")
+    assert not venv.exists()
+
+
 def test_make_stops_when_the_first_python3_on_the_path_is_unsupported(tmp_path):
     """No PYTHON given, no python3.11-3.13 on the PATH, and python3 is 3.10."""
     python = fake_python(tmp_path, "3.10")
     for tool in ("sed", "id"):  # what the Makefile itself calls besides Python
-        (tmp_path / tool).symlink_to(shutil.which(tool))
+        if shutil.which(tool):
+            (tmp_path / tool).symlink_to(shutil.which(tool))
     done = run_make("-n", "-B", "lab", f"VENV={tmp_path / 'venv'}", path=str(tmp_path))
     line = assert_stops_with_one_line(done, "lab")
     assert f"Python 3.10 ({python}) is not supported:" in line
