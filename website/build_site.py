@@ -337,12 +337,14 @@ def _execute(path_str: str) -> tuple[str, str | None, float, float, str | None]:
     Returns (path, executed notebook as JSON or None, wall seconds, CPU seconds of the kernel
     and this worker, error or None).
     """
-    import resource
-
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
     def cpu() -> float:
+        try:
+            import resource
+        except ImportError:  # Windows: no rusage of children
+            return float("nan")
         return sum(getattr(resource.getrusage(who), f) for who in
                    (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
                    for f in ("ru_utime", "ru_stime"))

@@ -13,7 +13,6 @@ the README's syllabus table, as the build found them.
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import http.server
 import itertools
@@ -30,6 +29,11 @@ from urllib.parse import unquote, urljoin, urlparse
 import nbformat
 import pytest
 from _lab import markdown_has_math
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; the site is then built by whichever worker asks first
+    fcntl = None
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "website"))
@@ -55,7 +59,8 @@ def site() -> dict:
     """
     build.BUILD.mkdir(parents=True, exist_ok=True)
     with open(build.BUILD / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         if not _fresh():
             done = subprocess.run([sys.executable, str(ROOT / "website" / "build_site.py")],
                                   cwd=ROOT, capture_output=True, text=True)
