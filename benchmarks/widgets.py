@@ -83,6 +83,9 @@ EXPLORERS = [
      {"theta1": np.linspace(-3, 3, 13), "theta2": np.linspace(-3, 3, 13)}),
     ("09", "helpers.widgets.group_explorer", "GroupExplorer", {},
      {"m": [2, 4, 8, 16], "lean": np.arange(-2, 5.01, 0.5)}),
+    ("11", "helpers.widgets.trust_region_explorer", "TrustRegionExplorer", {},
+     {"step": np.linspace(0, 5, 26), "eps": np.linspace(0.05, 0.5, 10),
+      "direction": ["vanilla", "natural"], "parameters": ["logits", "probabilities"]}),
 ]
 
 
