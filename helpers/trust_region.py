@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers import exact
 from helpers import mdp as M
 from helpers.distributions import sigmoid, softmax
 from helpers.validation import as_finite_scalar, as_float_array, check_count, positive_scalar
@@ -44,6 +45,7 @@ __all__ = [
     "Path",
     "Probabilities",
     "along_line",
+    "approximate_kl_moments",
     "check_clip",
     "clipped_gradient",
     "clipped_surrogate",
@@ -54,6 +56,7 @@ __all__ = [
     "lower_bound",
     "max_kl",
     "mean_kl",
+    "minibatch_normalisation",
     "natural_gradient",
     "penalty_constant",
     "performance_difference",
@@ -61,6 +64,7 @@ __all__ = [
     "steepest_step",
     "surrogate",
     "surrogate_gradient",
+    "visits",
 ]
 
 
@@ -275,11 +279,11 @@ class Logits:
 
 
 class Probabilities:
-    """The same two-action policy with the probabilities as parameters: π(action 1|s) =
-    p_k for the parameter k that the softmax policy's action-1 feature names in state s
-    (notebook 04's policy: p₁ = π(right) at the first step, p₂ at the second), 1/2 in
-    states without one. ``from_logits(θ)`` = σ(θ) gives the same table as
-    :class:`Logits` at θ. A p outside [0, 1] is a ``ValueError``; p = 0 or 1 is allowed
+    """The same two-action policy with the probabilities as parameters θ̃ (called p in the
+    code): π(action 1|s) = p_k for the parameter k that the softmax policy's action-1
+    feature names in state s (notebook 04's policy: θ̃₁ = π(right) at the first step, θ̃₂ at
+    the second), 1/2 in states without one. ``from_logits(θ)`` = σ(θ) gives the same table
+    as :class:`Logits` at θ. A p outside [0, 1] is a ``ValueError``; p = 0 or 1 is allowed
     (then a KL can be infinite; values within :data:`SNAP` of 0 or 1 are taken as 0 or 1).
     Notebook 11."""
 
@@ -528,3 +532,73 @@ def ppo_epochs(mdp, par, x_old, *, eta: float, n_epochs: int, eps: float = 0.2,
     return Path(kind, xs, evaluate(mdp, tables).U, surrogate(mdp, pi_old, tables, old=old),
                 clipped_surrogate(mdp, pi_old, tables, eps, old=old),
                 kl[:, ~mdp.terminal].max(axis=1), kl @ old.d / old.d.sum())
+
+
+# --------------------------------------------------------------------------------------
+# Two of PPO's classic mistakes, exactly over every batch (helpers.exact)
+# --------------------------------------------------------------------------------------
+def visits(mdp, pi) -> np.ndarray:
+    """n(s) = Σ_t Pr(s_t = s), the expected number of visits (no discount): how often a
+    state shows up among a batch's timesteps. Notebook 11."""
+    _check_mdp(mdp)
+    undiscounted = M.TabularMDP(mdp.P, mdp.r, mdp.rho, np.flatnonzero(mdp.terminal), gamma=1.0)
+    return evaluate(undiscounted, pi).d
+
+
+def _enumerated(mdp, policy, theta):
+    _check_mdp(mdp)
+    if not isinstance(policy, M.SoftmaxPolicy):
+        raise ValueError(f"policy must be a helpers.mdp.SoftmaxPolicy; got "
+                         f"{type(policy).__name__}.")
+    theta = policy.check_theta(theta)
+    batch, p = M.enumerate_trajectories(mdp, policy, theta)
+    return theta, batch, p
+
+
+def minibatch_normalisation(mdp, policy, theta, m: int, *, normalise: bool = True):
+    """The exact :class:`helpers.exact.Moments` of PPO's first step on a minibatch of m
+    trajectories sampled at θ (every ratio is 1 there), ĝ = (1/m) Σ_i Σ_t w_t ∇log π(a_t|s_t),
+    with w_t = γ^t A^π(s_t, a_t) from the exact advantages — standardised over the
+    minibatch's timesteps, (w − mean)/(std + 10⁻⁸), when ``normalise`` (else unbiased for
+    ∇U). Every multiset of m trajectories is enumerated; the reference is ∇U. Notebook 11."""
+    theta, batch, p = _enumerated(mdp, policy, theta)
+    m = check_count("m (trajectories per minibatch)", m)
+    A = evaluate(mdp, policy.probs(theta)).A
+    t = np.arange(batch.mask.shape[1])
+    w = np.where(batch.mask, mdp.gamma**t * A[batch.states, batch.actions], 0.0)
+    score = np.where(batch.mask[..., None], policy.scores(theta)[batch.states, batch.actions],
+                     0.0)
+
+    def estimate(idx):
+        W, mask = w[idx], batch.mask[idx]                        # (n_batches, m, T)
+        if normalise:
+            n = mask.sum(axis=(1, 2), keepdims=True)
+            dev = np.where(mask, W - W.sum(axis=(1, 2), keepdims=True) / n, 0.0)
+            W = dev / (np.sqrt((dev**2).sum(axis=(1, 2), keepdims=True) / n) + 1e-8)
+        return np.einsum("bit,bitk->bk", W, score[idx]) / m
+
+    return exact.expect(estimate, p, m, reference=M.exact_gradient(mdp, policy, theta))
+
+
+def approximate_kl_moments(mdp, policy, theta_old, theta, m: int, kind: str = "k1"):
+    """The exact mean and variance (``trace_cov``), over every batch of m trajectories sampled
+    at θ_old, of the approximate KL that PPO codes compute on a batch: the mean over its
+    timesteps of log π_old − log π_θ (``"k1"``, Spinning Up) or (ratio − 1) − log ratio
+    (``"k3"``, CleanRL), ratio = π_θ/π_old at the action taken. Notebook 11."""
+    theta_old, batch, p = _enumerated(mdp, policy, theta_old)
+    theta = policy.check_theta(theta)
+    m = check_count("m (trajectories per batch)", m)
+    log_ratio = (policy.log_probs(theta) - policy.log_probs(theta_old))[batch.states,
+                                                                         batch.actions]
+    if kind == "k1":
+        per_step = -log_ratio
+    elif kind == "k3":
+        per_step = np.expm1(log_ratio) - log_ratio
+    else:
+        raise ValueError(f"kind must be 'k1' or 'k3'; got {kind!r}.")
+    per_step = np.where(batch.mask, per_step, 0.0)
+
+    def estimate(idx):
+        return per_step[idx].sum(axis=(1, 2)) / batch.mask[idx].sum(axis=(1, 2))
+
+    return exact.expect(estimate, p, m)

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {p.name[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
 
 #: notebooks whose every exercise must have at least one row below
-COVERED = ("00", "01", "02", "03", "04", "05", "06")
+COVERED = ("00", "01", "02", "03", "04", "05", "06", "11")
 
 #: (notebook, check name, wrong answer as an expression, phrase the message must contain)
 WRONG = [
@@ -121,6 +121,19 @@ WRONG = [
     ("06", "Exercise 2", "[5, 4, 3, 2, 1]", "off by"),              # no baseline
     ("06", "Exercise 3", "1", "True or False"),
     ("06", "Exercise 3", "not linear_run.solved", "is not it"),
+    # 11 · PPO and trust regions
+    ("11", "Exercise 1", "[1.6, 0.0]", "off by"),                   # clipped as if A < 0
+    ("11", "Exercise 1", "[1.4, 0.0]", "off by"),                   # "the clip stops it"
+    ("11", "Exercise 1", "1.4", "shape"),
+    ("11", "Exercise 2", "4 * 0.9 * np.abs(trust_region.evaluate(tiny_09, pi_old).A).max()"
+                         " / (1 - 0.9)", "off by"),                # (1 − γ) not squared
+    ("11", "Exercise 2", "4 * 0.9 * np.abs(old.A).max() / (1 - 0.9) ** 2", "off by"),  # γ = 0.5's A
+    ("11", "Exercise 2", "4 * np.abs(trust_region.evaluate(tiny_09, pi_old).A).max()"
+                         " / (1 - 0.9) ** 2", "off by"),           # forgot γ
+    ("11", "Exercise 3", "np.sqrt(0.001 / (grad_U @ np.linalg.solve(F, grad_U)))"
+                         " * np.linalg.solve(F, grad_U)", "off by"),   # no factor 2
+    ("11", "Exercise 3", "np.sqrt(2 * 0.001 / (grad_U @ grad_U)) * grad_U", "off by"),  # vanilla
+    ("11", "Exercise 3", "F @ grad_U", "off by"),
 ]
 
 _PLACEHOLDER = re.compile(r"^(\w+) = \.\.\.", re.M)

@@ -176,3 +176,28 @@ def test_bad_settings_are_clear_errors():
         ppo.PPOConfig(lam=1.5).validate()
     with pytest.raises(ValueError, match="minibatches"):
         ppo.PPOConfig(n_envs=1, n_steps=2, minibatches=4).validate()
+
+
+def test_claims_script_matches_the_notebook():
+    """benchmarks/ppo_claims.py validates notebook 11's CartPole asserts; it must use the
+    notebook's own settings and bounds (the other asserts it runs from the notebook itself)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("ppo_claims", root / "benchmarks/ppo_claims.py")
+    claims = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(claims)
+    nb = json.loads((root / "notebooks/11_ppo_and_trust_regions.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    for setting in (f"range(SEED, SEED + {claims.FEW}), {claims.BUDGET:_}",
+                    'stop="solved"', f"SEEDS[:{claims.BUG}]", "recompute_old=True",
+                    f"len(solved) == {claims.FEW}", f"clipped < {claims.CLIPPED_AT_MOST}",
+                    f"h.solved_steps < {claims.SOLVE_BY:_}", "not any(h.solved for h in bug)"):
+        assert setting in code, setting
+    # every cell that trains or reads a training run is one the script trains itself
+    import re
+
+    for src, training in claims._cells():
+        assert training == bool(re.search(r"ppo\.train\(|\bruns\b|\bbug\b", src)), src

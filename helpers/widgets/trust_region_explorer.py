@@ -2,7 +2,7 @@
 
 From θ_old on the discounted version of notebook 04's MDP, a step of size η along the
 vanilla gradient ∇U or the natural gradient F⁻¹∇U, in one of two parameterisations of the
-same policy (the logits θ, or the probabilities p = σ(θ)). The direction u is scaled so that
+same policy (the logits θ, or the probabilities θ̃ = σ(θ)). The direction u is scaled so that
 uᵀFu = 1: then ½η² is the second-order d-weighted KL Σ_s d(s) KL, the same scale for every
 choice. The left panel shows, as curves over η, the exact U, the surrogate 𝓛, PPO's
 𝓛^CLIP and TRPO's lower bound 𝓛 − C max_s KL (Schulman et al. 2015, eq. 9); the right panel
@@ -37,7 +37,7 @@ STYLE = {
     "mean_kl": (COLORS["purple"], "-", "d-weighted mean KL"),
 }
 DIRECTIONS = (("vanilla ∇U", "vanilla"), ("natural F⁻¹∇U", "natural"))
-PARAMETERS = (("logits θ", "logits"), ("probabilities p = σ(θ)", "probabilities"))
+PARAMETERS = (("logits θ", "logits"), ("probabilities θ̃ = σ(θ)", "probabilities"))
 #: the KL panel's top (the readout gives larger values)
 KL_TOP = 3.0
 
