@@ -93,8 +93,8 @@ def notebook_numbers(seed: int) -> dict:
         if training:
             continue
         src = re.sub(r"^SEED = \d+", f"SEED = {seed}", src, flags=re.M)
-        src = _ASSERT.sub(lambda m: f"{m.group(1)}__record__({i}, {m.group(2)!r}, "
-                                    f"{m.group(2)})", src)
+        src = _ASSERT.sub(lambda m, i=i: f"{m.group(1)}__record__({i}, {m.group(2)!r}, "
+                                         f"{m.group(2)})", src)
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(src, f"<cell {i}>", "exec"), ns)  # noqa: S102
     plt.close("all")
