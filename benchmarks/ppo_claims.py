@@ -43,14 +43,14 @@ SETUPS = floating_point_setups()
 #: the numbers behind the asserts, read from the notebook's namespace after its cells ran
 QUANTITIES = {
     "§1 performance-difference identity: largest error": "max(errors)",
-    "§1 U drop after its peak while 𝓛 climbs": "climb.U.max() - climb.U[-1]",
+    "§1 U drop after its peak while ℒ climbs": "climb.U.max() - climb.U[-1]",
     "§2 smallest U − bound over 400 random pairs": "min(slack)",
-    "§2 best step: 𝓛^CLIP / bound": "best['clipped'] / best['bound']",
-    "§2 best step: U / 𝓛^CLIP": "best['U'] / best['clipped']",
+    "§2 best step: ℒ^CLIP / bound": "best['clipped'] / best['bound']",
+    "§2 best step: U / ℒ^CLIP": "best['U'] / best['clipped']",
     "§3 Σ d KL / ½ΔᵀFΔ − 1 at |Δ| = 0.001": "kl / (0.5 * step @ F @ step) - 1",
     "§3 vanilla updates of π: angle (degrees)": "exact.angle_between(*vanilla)",
     "§3 natural updates of π: largest gap": "np.abs(natural_change[0] - natural_change[1]).max()",
-    "§4 |∇𝓛^CLIP by hand − finite differences|": "np.abs(clip_grad - fd).max()",
+    "§4 |∇ℒ^CLIP by hand − finite differences|": "np.abs(clip_grad - fd).max()",
     "§4 clip path: largest max-KL": "clip.max_kl.max()",
     "§4 clip path: U gain": "clip.U[-1] - clip.U[0]",
     "§6 CartPole gradient: |by hand − FD|": "gap",

@@ -11,12 +11,12 @@ setting is Schulman et al.'s ("Trust Region Policy Optimization", 2015, §2–3)
   ρ_π; :func:`helpers.mdp.discounted_visitation`);
 * the performance-difference identity (the paper's eq. 2, from Kakade & Langford 2002)
   U(π_new) − U(π_old) = Σ_s d_new(s) Σ_a π_new(a|s) A^{π_old}(s, a);
-* the surrogate objective 𝓛_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_new(a|s) A^{π_old}(s, a)
+* the surrogate objective ℒ_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_new(a|s) A^{π_old}(s, a)
   (eq. 3): the identity with the *old* visitation;
 * KL(π_old(·|s) ‖ π_new(·|s)) per state, its maximum over states and its d_old-weighted
-  mean; the bound U(π_new) ≥ 𝓛_old(π_new) − C · max_s KL, C = 4γ max_{s,a}|A^{π_old}| / (1 − γ)²
+  mean; the bound U(π_new) ≥ ℒ_old(π_new) − C · max_s KL, C = 4γ max_{s,a}|A^{π_old}| / (1 − γ)²
   (Theorem 1 and eq. 9; needs γ < 1);
-* PPO's clipped objective with exact advantages, 𝓛^CLIP = U(π_old) + Σ_s d_old(s) Σ_a
+* PPO's clipped objective with exact advantages, ℒ^CLIP = U(π_old) + Σ_s d_old(s) Σ_a
   π_old(a|s) min(ratio · A, clip(ratio, 1 − ε, 1 + ε) · A), ratio = π_new(a|s)/π_old(a|s)
   (Schulman et al. 2017, eq. 7, with the exact A^{π_old} for Â_t).
 
@@ -154,7 +154,7 @@ def performance_difference(mdp, pi_old, pi_new) -> np.ndarray | float:
 
 
 def surrogate(mdp, pi_old, pi_new, *, old: Evaluation | None = None):
-    """𝓛_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_new(a|s) A^{π_old}(s, a): the identity
+    """ℒ_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_new(a|s) A^{π_old}(s, a): the identity
     with the old visitation (eq. 3 of Schulman et al. 2015). Equals U at π_new = π_old.
     ``old`` may pass ``evaluate(mdp, pi_old)`` computed already. Notebook 11."""
     old = evaluate(mdp, pi_old) if old is None else old
@@ -170,7 +170,7 @@ def _ratio(mdp, pi_old, pi_new):
 
 
 def clipped_surrogate(mdp, pi_old, pi_new, eps, *, old: Evaluation | None = None):
-    """𝓛^CLIP_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_old(a|s) min(ratio·A, clip(ratio,
+    """ℒ^CLIP_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_old(a|s) min(ratio·A, clip(ratio,
     1 − ε, 1 + ε)·A), A = A^{π_old}(s, a): PPO's clipped objective (Schulman et al. 2017,
     eq. 7) with exact advantages and exact per-state sums. Notebook 11."""
     eps = check_clip(eps)
@@ -230,7 +230,7 @@ def penalty_constant(mdp, pi_old) -> float:
 
 
 def lower_bound(mdp, pi_old, pi_new):
-    """𝓛_old(π_new) − C · max_s KL(π_old(·|s) ‖ π_new(·|s)) (eq. 9 of Schulman et al.
+    """ℒ_old(π_new) − C · max_s KL(π_old(·|s) ‖ π_new(·|s)) (eq. 9 of Schulman et al.
     2015): Theorem 1 says U(π_new) is at least this. ``-inf`` when a KL is infinite.
     Notebook 11."""
     C = penalty_constant(mdp, pi_old)
@@ -359,13 +359,13 @@ def gradient(mdp, par, x) -> np.ndarray:
 
 
 def surrogate_gradient(mdp, par, x_old, x) -> np.ndarray:
-    """∇𝓛_old(x) = Σ_s d_old(s) Σ_a ∂π_x(a|s)/∂x · A^{π_old}(s, a). Notebook 11."""
+    """∇ℒ_old(x) = Σ_s d_old(s) Σ_a ∂π_x(a|s)/∂x · A^{π_old}(s, a). Notebook 11."""
     old = evaluate(mdp, _check_par(par).probs(x_old))
     return np.einsum("s,sak,sa->k", old.d, par.jacobian(x), old.A)
 
 
 def clipped_gradient(mdp, par, x_old, x, eps, *, old: Evaluation | None = None) -> np.ndarray:
-    """∇𝓛^CLIP_old(x): the surrogate's gradient with the terms switched off where the
+    """∇ℒ^CLIP_old(x): the surrogate's gradient with the terms switched off where the
     ratio is beyond 1 ± ε on the side that would gain (A > 0 and ratio > 1 + ε, or A < 0
     and ratio < 1 − ε). Notebook 11."""
     eps = check_clip(eps)
@@ -419,7 +419,7 @@ def steepest_step(g, F, kappa) -> np.ndarray:
 class Line:
     """Exact quantities at x_old + η·u for each η of ``steps`` (the explorer's curves).
 
-    ``U``, ``surrogate`` (𝓛), ``clipped`` (𝓛^CLIP), ``bound`` (𝓛 − C max KL), ``max_kl``,
+    ``U``, ``surrogate`` (ℒ), ``clipped`` (ℒ^CLIP), ``bound`` (ℒ − C max KL), ``max_kl``,
     ``mean_kl``; ``valid`` is False where the step leaves the set of policies (a
     probability below 0 or above 1): the values there are NaN. ``C`` is the bound's
     constant. Notebook 11."""
@@ -436,7 +436,7 @@ class Line:
 
 
 def along_line(mdp, par, x_old, direction, steps, eps) -> Line:
-    """U, 𝓛, 𝓛^CLIP, the TRPO bound and the KLs at x_old + η·``direction`` for every η in
+    """U, ℒ, ℒ^CLIP, the TRPO bound and the KLs at x_old + η·``direction`` for every η in
     ``steps``, exactly (one linear solve per step, all at once). Notebook 11."""
     eps = check_clip(eps)
     par = _check_par(par)
@@ -475,8 +475,8 @@ def _valid(par, x) -> bool:
 
 @dataclass
 class Path:
-    """Exact PPO epochs on one batch: the parameters x_k (k = 0 … n) and, at each, U, 𝓛,
-    𝓛^CLIP, the max and mean KL to the old policy. Notebook 11."""
+    """Exact PPO epochs on one batch: the parameters x_k (k = 0 … n) and, at each, U, ℒ,
+    ℒ^CLIP, the max and mean KL to the old policy. Notebook 11."""
 
     kind: str
     x: np.ndarray
@@ -496,8 +496,8 @@ def ppo_epochs(mdp, par, x_old, *, eta: float, n_epochs: int, eps: float = 0.2,
     """``n_epochs`` gradient steps x ← x + η g(x) on data from x_old, with exact
     expectations (per-state sums, exact advantages A^{π_old}):
 
-    * ``"clip"``: g = ∇𝓛^CLIP, PPO;
-    * ``"surrogate"``: g = ∇𝓛, the unclipped surrogate (no trust region at all);
+    * ``"clip"``: g = ∇ℒ^CLIP, PPO;
+    * ``"surrogate"``: g = ∇ℒ, the unclipped surrogate (no trust region at all);
     * ``"recomputed"``: the "old" log-probabilities recomputed from the current policy, so
       every ratio is 1 and the clip never acts: g = Σ_s d_old Σ_a π_old A^{π_old} ∇log π_x,
       old data weighted as if it came from x (notebook 08's reuse without a ratio).

@@ -4,13 +4,13 @@ policies.
 
 * the values, visitation and gradient against notebook 04's code;
 * Kakade & Langford's performance-difference identity, exactly;
-* the surrogate 𝓛: value and gradient equal to U's at θ_old, the gap second order; its
+* the surrogate ℒ: value and gradient equal to U's at θ_old, the gap second order; its
   gradient is the expectation of notebook 08's per-step-ratio estimator;
 * TRPO's bound (Schulman et al. 2015, eq. 9) at random pairs and along lines, for several γ;
 * the Fisher matrix as the Hessian of the d-weighted KL; the natural gradient as the
   steepest step at a fixed KL; the same update in distribution space under a
   reparameterisation (to first order), while the vanilla gradient's update turns;
-* PPO's clipped objective: a pessimistic version of 𝓛, its gradient by finite differences,
+* PPO's clipped objective: a pessimistic version of ℒ, its gradient by finite differences,
   zero exactly where the ratio is beyond 1 ± ε on the side that would gain;
 * bad input: ε outside (0, 1), γ = 1 for the bound, a probability that becomes 0.
 """
@@ -93,7 +93,7 @@ def test_surrogate_touches_U_to_first_order(problem):
     assert abs(tr.surrogate(mdp, pi_old, pi_old) - tr.evaluate(mdp, pi_old).U) < 1e-15
     np.testing.assert_allclose(tr.surrogate_gradient(mdp, par, THETA_OLD, THETA_OLD),
                                tr.gradient(mdp, par, THETA_OLD), atol=1e-14)
-    # the gap U − 𝓛 is second order: gap/η² settles as η shrinks, and it grows with η
+    # the gap U − ℒ is second order: gap/η² settles as η shrinks, and it grows with η
     u = tr.gradient(mdp, par, THETA_OLD)
     u = u / np.linalg.norm(u)
     gaps = [abs(tr.evaluate(mdp, par.probs(THETA_OLD + h * u)).U
@@ -115,8 +115,8 @@ def test_surrogate_gradient_by_finite_differences(problem):
 
 
 def test_surrogate_is_notebook_08s_per_step_ratio(problem):
-    """∇𝓛_old(θ) = E[per-step-ratio estimator on data from θ_old] (notebook 08, §6), and
-    𝓛 differs from pg_bugs.ppo_surrogate by a constant."""
+    """∇ℒ_old(θ) = E[per-step-ratio estimator on data from θ_old] (notebook 08, §6), and
+    ℒ differs from pg_bugs.ppo_surrogate by a constant."""
     mdp, policy, par = problem
     pi_old = par.probs(THETA_OLD)
     offsets = []

@@ -51,7 +51,7 @@ def test_step_moves_markers_and_eps_only_the_clipped_curve(explorer):
     for k, c in explorer.curves.items():
         same = np.array_equal(ydata(c), before[k], equal_nan=True)
         assert same == (k != "clipped"), k
-    # a wider clip range lets 𝓛^CLIP follow 𝓛 further: never lower
+    # a wider clip range lets ℒ^CLIP follow ℒ further: never lower
     assert np.all(ydata(explorer.curves["clipped"]) >= before["clipped"] - 1e-14)
     limits = (explorer.ax.get_ylim(), explorer.ax_kl.get_ylim())
     explorer.direction.value = "vanilla"

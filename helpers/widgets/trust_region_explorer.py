@@ -4,11 +4,11 @@ From θ_old on the discounted version of notebook 04's MDP, a step of size η al
 vanilla gradient ∇U or the natural gradient F⁻¹∇U, in one of two parameterisations of the
 same policy (the logits θ, or the probabilities θ̃ = σ(θ)). The direction u is scaled so that
 uᵀFu = 1: then ½η² is the second-order d-weighted KL Σ_s d(s) KL, the same scale for every
-choice. The left panel shows, as curves over η, the exact U, the surrogate 𝓛, PPO's
-𝓛^CLIP and TRPO's lower bound 𝓛 − C max_s KL (Schulman et al. 2015, eq. 9); the right panel
+choice. The left panel shows, as curves over η, the exact U, the surrogate ℒ, PPO's
+ℒ^CLIP and TRPO's lower bound ℒ − C max_s KL (Schulman et al. 2015, eq. 9); the right panel
 the maximum and the mean KL(π_old ‖ π) over states. Markers show the current step.
 
-Sliders: the step η (moves only the markers) and the clip range ε (redraws 𝓛^CLIP only);
+Sliders: the step η (moves only the markers) and the clip range ε (redraws ℒ^CLIP only);
 toggles choose the direction and the parameterisation (new curves). A step that gives an
 action probability 0 shows an infinite KL and a bound of −∞ in the readout; a step that
 leaves the set of policies (a probability parameter outside [0, 1]) leaves the curves
@@ -30,9 +30,9 @@ from helpers.widgets.parts import html_key, stepped_range
 #: what each curve is drawn in
 STYLE = {
     "U": (ROLE["exact"], "-", "U (exact)"),
-    "surrogate": (COLORS["blue"], "-", "surrogate 𝓛"),
-    "clipped": (COLORS["green"], "-", "PPO's 𝓛^CLIP"),
-    "bound": (COLORS["red"], "--", "TRPO bound 𝓛 − C·max KL"),
+    "surrogate": (COLORS["blue"], "-", "surrogate ℒ"),
+    "clipped": (COLORS["green"], "-", "PPO's ℒ^CLIP"),
+    "bound": (COLORS["red"], "--", "TRPO bound ℒ − C·max KL"),
     "max_kl": (COLORS["red"], "-", "max over states of KL"),
     "mean_kl": (COLORS["purple"], "-", "d-weighted mean KL"),
 }
@@ -43,7 +43,7 @@ KL_TOP = 3.0
 
 
 class TrustRegionExplorer(Explorer):
-    """U, 𝓛, 𝓛^CLIP, the TRPO bound and the KLs along a line from θ_old. Notebook 11.
+    """U, ℒ, ℒ^CLIP, the TRPO bound and the KLs along a line from θ_old. Notebook 11.
 
     ``mdp``/``policy`` default to ``pg_bugs.discounted_example_mdp(0.5)``; ``theta_old`` are
     the old policy's logits; ``max_step`` the largest η (Fisher units), ``n_points`` the
@@ -189,9 +189,9 @@ class TrustRegionExplorer(Explorer):
                 f"C = {line.C:.1f}: ")
         if not now.valid[0]:
             return head + ("<b>this step leaves the set of policies</b> (a probability "
-                           "parameter outside [0, 1]): U, 𝓛 and the KL are undefined here.")
-        parts = [f"U = {now.U[0]:.3f}", f"𝓛 = {now.surrogate[0]:.3f}",
-                 f"𝓛^CLIP = {now.clipped[0]:.3f}"]
+                           "parameter outside [0, 1]): U, ℒ and the KL are undefined here.")
+        parts = [f"U = {now.U[0]:.3f}", f"ℒ = {now.surrogate[0]:.3f}",
+                 f"ℒ^CLIP = {now.clipped[0]:.3f}"]
         if np.isinf(now.max_kl[0]):
             parts.append("<b>max KL = ∞</b>: the step gives probability 0 to an action "
                          "π_old takes, so the bound is −∞")
