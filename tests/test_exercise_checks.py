@@ -125,14 +125,12 @@ WRONG = [
     ("11", "Exercise 1", "[1.6, 0.0]", "off by"),                   # clipped as if A < 0
     ("11", "Exercise 1", "[1.4, 0.0]", "off by"),                   # "the clip stops it"
     ("11", "Exercise 1", "1.4", "shape"),
-    ("11", "Exercise 2", "4 * 0.9 * np.abs(trust_region.evaluate(tiny_09, pi_old).A).max()"
-                         " / (1 - 0.9)", "off by"),                # (1 − γ) not squared
-    ("11", "Exercise 2", "4 * 0.9 * np.abs(old.A).max() / (1 - 0.9) ** 2", "off by"),  # γ = 0.5's A
-    ("11", "Exercise 2", "4 * np.abs(trust_region.evaluate(tiny_09, pi_old).A).max()"
-                         " / (1 - 0.9) ** 2", "off by"),           # forgot γ
-    ("11", "Exercise 3", "np.sqrt(0.001 / (grad_U @ np.linalg.solve(F, grad_U)))"
-                         " * np.linalg.solve(F, grad_U)", "off by"),   # no factor 2
-    ("11", "Exercise 3", "np.sqrt(2 * 0.001 / (grad_U @ grad_U)) * grad_U", "off by"),  # vanilla
+    ("11", "Exercise 2", "4 * 0.9 * np.abs(A_09).max() / (1 - 0.9)", "off by"),  # not squared
+    ("11", "Exercise 2", "4 * np.abs(A_09).max() / (1 - 0.9) ** 2", "off by"),      # forgot γ
+    ("11", "Exercise 2", "4 * 0.5 * np.abs(A_09).max() / (1 - 0.5) ** 2", "off by"),  # γ = 0.5
+    ("11", "Exercise 3", "np.sqrt(kappa / (grad_U @ F_inv @ grad_U)) * F_inv @ grad_U",
+     "off by"),                                                     # no factor 2
+    ("11", "Exercise 3", "np.sqrt(2 * kappa / (grad_U @ grad_U)) * grad_U", "off by"),  # vanilla
     ("11", "Exercise 3", "F @ grad_U", "off by"),
 ]
 
