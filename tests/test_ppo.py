@@ -194,7 +194,7 @@ def test_claims_script_matches_the_notebook():
     for setting in (f"range(SEED, SEED + {claims.FEW}), {claims.BUDGET:_}",
                     'stop="solved"', f"SEEDS[:{claims.BUG}]", "recompute_old=True",
                     f"len(solved) == {claims.FEW}", f"clipped < {claims.CLIPPED_AT_MOST}",
-                    f"h.solved_steps < {claims.SOLVE_BY:_}", "not any(h.solved for h in bug)"):
+                    f"h.solved_steps < {claims.SOLVE_BY:_}", "sum(h.solved for h in bug) < 2"):
         assert setting in code, setting
     # every cell that trains or reads a training run is one the script trains itself
     import re
