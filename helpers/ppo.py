@@ -285,6 +285,8 @@ class RolloutCollector:
         self.dummy_steps = 0
 
     def collect(self, policy, rng, on_episode=None) -> Rollout:
+        """``n_steps`` vector steps with ``policy`` (actions drawn with ``rng``), as a
+        :class:`Rollout`; ``on_episode(EpisodeEnd)`` is called for each episode that ends."""
         rng = check_rng(rng)
         T, n = self.n_steps, self.n_envs
         obs = np.zeros((T, n, self.obs.shape[1]))
