@@ -39,8 +39,8 @@ import numpy as np
 
 from helpers import critic as C
 from helpers import reinforce
+from helpers.trust_region import check_clip
 from helpers.validation import (
-    as_finite_scalar,
     as_float_array,
     check_count,
     check_rng,
@@ -63,14 +63,6 @@ __all__ = [
 ]
 
 
-def _check_eps(eps) -> float:
-    e = as_finite_scalar("clip (the clip range ε)", eps)
-    if not 0.0 < e < 1.0:
-        raise ValueError(f"the clip range ε must lie strictly between 0 and 1 (ratios are kept "
-                         f"in [1 − ε, 1 + ε]); got {eps!r}.")
-    return e
-
-
 # ----------------------------------------------------------------------------------------
 # The clipped objective and its gradient, by hand
 # ----------------------------------------------------------------------------------------
@@ -82,7 +74,7 @@ def _ratio_terms(policy, obs, actions, logp_old, advantages, eps):
         raise ValueError(f"actions must be {n} whole numbers, one per observation.")
     lp_old = as_float_array("logp_old (log π_old(a_t|s_t))", logp_old, shape=(n,))
     adv = as_float_array("advantages (A_t)", advantages, shape=(n,))
-    eps = _check_eps(eps)
+    eps = check_clip(eps)
     if n == 0:
         raise ValueError("need at least one observation.")
     lp = policy.log_probs(obs)[np.arange(n), a]
@@ -207,7 +199,7 @@ class PPOConfig:
         for name in ("n_envs", "n_steps", "epochs", "minibatches", "hidden", "critic_hidden",
                      "max_steps"):
             check_count(name, getattr(self, name))
-        _check_eps(self.clip)
+        check_clip(self.clip)
         positive_scalar("lr (the actor's step size η_θ)", self.lr)
         positive_scalar("critic_lr (the critic's step size η_w)", self.critic_lr)
         C.check_gamma(self.gamma)

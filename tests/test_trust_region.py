@@ -17,6 +17,7 @@ policies.
 
 import numpy as np
 import pytest
+from test_mdp import random_mdp
 
 from helpers import finite_difference_gradient, pg_bugs, softmax
 from helpers import mdp as M
@@ -29,16 +30,6 @@ THETA_OLD = np.array([-3.0, 1.0])
 def problem(request):
     mdp, policy = pg_bugs.discounted_example_mdp(request.param)
     return mdp, policy, tr.Logits(policy)
-
-
-def random_mdp(rng, S=6, A=3, gamma=0.8):
-    """An acyclic random MDP (states move forward; the last is terminal)."""
-    P = rng.random((S, A, S)) ** 3 * np.triu(np.ones((S, S)), k=1)[:, None, :]
-    P[S - 1] = 0.0
-    P[: S - 1] /= P[: S - 1].sum(axis=2, keepdims=True)
-    rho = np.r_[rng.random(S - 1) + 0.1, 0.0]
-    return M.TabularMDP(P, rng.normal(size=(S, A)), rho / rho.sum(), terminal=[S - 1],
-                        gamma=gamma)
 
 
 # ---------------------------------------------------------------- values and gradients --
@@ -78,7 +69,7 @@ def test_performance_difference_identity_is_exact():
             gap = tr.evaluate(mdp, b).U - tr.evaluate(mdp, a).U
             assert abs(tr.performance_difference(mdp, a, b) - gap) < 1e-13
     # and on a random MDP with three actions and shared features
-    mdp = random_mdp(rng)
+    mdp = random_mdp(rng, S=6, gamma=0.8)
     policy = M.feature_softmax(rng.normal(size=(mdp.n_states, mdp.n_actions, 3)))
     for _ in range(10):
         a, b = policy.probs(rng.normal(size=3)), policy.probs(rng.normal(size=3))
