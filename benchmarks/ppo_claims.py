@@ -8,9 +8,11 @@ reports
   (the cells are executed exactly as written, with the ``SEED = 0`` line changed and each
   ``assert`` recorded instead of raised), and the spread of the numbers behind them;
 * the CartPole claims, which need training: PPO on seeds SEED … SEED+4 (all solve within
-  100,000 steps, each in fewer than 90,000, few clipped terms) and PPO with the "old"
-  log-probabilities recomputed on seeds SEED and SEED+1 (not both solve; no term is ever
-  clipped). Each training seed is trained once and shared by every window containing it.
+  150,000 steps, few clipped terms) and PPO with the "old" log-probabilities recomputed on
+  seeds SEED and SEED+1 (no term is ever clipped; the prose quotes how many of these runs
+  solve within 100,000 steps and how many collapse). Each training seed is trained once and
+  shared by every window containing it. PPO stops once solved, so its budget matters only
+  to a run that has not solved by then.
 
     python benchmarks/ppo_claims.py --seeds 30                  # this machine's default
     python benchmarks/ppo_claims.py --seeds 30 --kernels all    # + Prescott, Sandybridge,
@@ -38,7 +40,9 @@ from helpers.environment import floating_point_setups, run_under_setup
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "11_ppo_and_trust_regions.ipynb"
 #: the notebook's CartPole settings (tests/test_ppo.py checks them against the notebook)
-FEW, BUG, BUDGET, SOLVE_BY, CLIPPED_AT_MOST = 5, 2, 100_000, 90_000, 0.1
+FEW, BUG, BUDGET, BUG_BUDGET, CLIPPED_AT_MOST = 5, 2, 150_000, 100_000, 0.1
+#: a run whose last 100 episodes average fewer steps than this has collapsed
+COLLAPSED = 10
 SETUPS = floating_point_setups()
 #: the numbers behind the asserts, read from the notebook's namespace after its cells ran
 QUANTITIES = {
@@ -114,7 +118,7 @@ def train_seed(job) -> dict:
     out = {"seed": seed, "solved_steps": h.solved_steps,
            "clip_fractions": [u.clip_fraction for u in h.updates]}
     if with_bug:
-        b = ppo.train(ppo.PPOConfig(max_steps=BUDGET, recompute_old=True), seed=seed)
+        b = ppo.train(ppo.PPOConfig(max_steps=BUG_BUDGET, recompute_old=True), seed=seed)
         out["bug"] = {"solved": b.solved,
                       "max_clip_fraction": max(u.clip_fraction for u in b.updates),
                       "last_100": float(np.mean(b.episode_returns[-100:]))}
@@ -156,8 +160,7 @@ def report(setup: str, raw: dict, n_seeds: int):
     clipped = [float(np.median([f for r in g for f in r["clip_fractions"]])) for g in windows]
     print(f"§6 PPO, seeds SEED … SEED+{FEW - 1}, budget {BUDGET:,}:")
     print(f"  solved of {FEW}: min {min(solved)}, max {max(solved)}   (asserts == {FEW})")
-    print(f"  slowest solve: min {min(worst):,.0f}, max {max(worst):,.0f}   "
-          f"(asserts < {SOLVE_BY:,})")
+    print(f"  slowest solve of the five: min {min(worst):,.0f}, max {max(worst):,.0f}")
     print(f"  median clipped fraction: min {min(clipped):.3f}, max {max(clipped):.3f}   "
           f"(asserts < {CLIPPED_AT_MOST})")
     steps = sorted(r["solved_steps"] for r in by.values() if r["solved_steps"])
@@ -165,14 +168,14 @@ def report(setup: str, raw: dict, n_seeds: int):
           f"median {int(np.median(steps)):,}, max {steps[-1]:,}")
     bug = [[by[s + k]["bug"] for k in range(BUG)] for s in range(n_seeds)]
     print(f"§7 recomputed old log-probs, seeds SEED … SEED+{BUG - 1}:")
-    both = sum(all(b["solved"] for b in g) for g in bug)
-    print(f"  windows where both solved: {both} of {n_seeds}   (asserts none); where one "
-          f"did: {sum(sum(b['solved'] for b in g) == 1 for g in bug)}")
-    last = [b["last_100"] for g in bug for b in g]
-    frac = [b["max_clip_fraction"] for g in bug for b in g]
-    print(f"  mean of the last 100 episodes: min {min(last):.1f}, max {max(last):.0f} "
-          f"(below 10 in {sum(x < 10 for x in last)} of {len(last)} runs); largest clipped "
-          f"fraction of any update: {max(frac)}   (asserts 0)")
+    runs = [r["bug"] for r in raw["train"] if "bug" in r]
+    frac = [b["max_clip_fraction"] for b in runs]
+    print(f"  largest clipped fraction of any update: {max(frac)}   (asserts 0)")
+    print(f"  runs (seeds 0–{len(runs) - 1}): {len(runs)}; solved within {BUG_BUDGET:,}: "
+          f"{sum(b['solved'] for b in runs)}; collapsed (last 100 episodes average < "
+          f"{COLLAPSED} steps): {sum(b['last_100'] < COLLAPSED for b in runs)}   (prose)")
+    print(f"  pairs SEED, SEED+1 both solved: {sum(all(b['solved'] for b in g) for g in bug)}"
+          f" of {n_seeds}")
 
 
 def main(argv=None) -> int:
