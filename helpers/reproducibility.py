@@ -10,7 +10,7 @@ tries nudges from large to small and reports the smallest that made the run part
 * :func:`nudge` — θ with every entry moved up by k ulps;
 * :func:`steps_until_parted` — train a nudged run only until its first episode differs from
   a reference run's (a parted run stops early, so the search costs little);
-* :func:`parting_search` — nudges of 2^48, 2^36, … ulps in turn, until one leaves the run
+* :func:`parting_search` — nudges of 2^48, 2^44, … ulps in turn, until one leaves the run
   unchanged within the step budget.
 """
 
@@ -25,8 +25,8 @@ from helpers.validation import as_float_array, check_count
 
 __all__ = ["Nudge", "PartingSearch", "nudge", "parting_search", "steps_until_parted"]
 
-#: the nudges :func:`parting_search` tries by default, as powers of two of ulps (1 ulp last)
-EXPONENTS = (48, 36, 24, 12, 0)
+#: the nudges :func:`parting_search` tries by default: 2^48, 2^44, … 2^0 = 1 ulp
+EXPONENTS = tuple(range(48, -1, -4))
 
 
 def nudge(theta, ulps: float) -> np.ndarray:
