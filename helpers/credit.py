@@ -32,8 +32,8 @@ __all__ = [
 #: The three weightings, in the order they are drawn.
 WEIGHTINGS = ("return", "reward_to_go", "discounted_reward_to_go")
 _TITLES = {
-    "return": r"full return $R(\tau)$",
-    "reward_to_go": r"reward-to-go $G_t$",
+    "return": r"full return $R(\tau)$ (unbiased)",
+    "reward_to_go": r"reward-to-go $G_t$ (biased if $\gamma<1$)",
     "discounted_reward_to_go": r"$\gamma^t G_t$ (unbiased)",
 }
 
@@ -118,7 +118,9 @@ def plot_trajectory_pushes(mdp, policy, theta, batch, eta: float, axes=None) -> 
     """Left: one arrow per sampled trajectory from θ to θ + η R(τ) Σ_t ∇log π (two
     parameters), coloured by the sign of R(τ), with their mean — the batch's step η ĝ — and
     the exact step η ∇U. Right: the exact Δlog P(τ) of each trajectory after its own update
-    against the first-order prediction η R(τ) ‖Σ_t ∇log π‖², with the diagonal. Returns the
+    against the first-order prediction η R(τ) ‖Σ_t ∇log π‖², with the diagonal. Identical
+    trajectories give identical arrows and points: their returns and counts are written
+    beside them. Returns the
     dict of :func:`trajectory_pushes` with ``"axes"`` added. Introduced in notebook 05.
     """
     import matplotlib.pyplot as plt
@@ -138,59 +140,84 @@ def plot_trajectory_pushes(mdp, policy, theta, batch, eta: float, axes=None) -> 
         left.annotate("", xy=theta + step, xytext=theta,
                       arrowprops=dict(arrowstyle="-|>", color=c, alpha=0.55, lw=1.4))
     rounded = np.round(out["steps"], 9)
+    reach = np.abs(rounded).max() + 1e-9
     for tip in np.unique(rounded, axis=0):                # identical arrows overlap: say so
         same = np.all(rounded == tip, axis=1)
         values, counts = np.unique(out["returns"][same], return_counts=True)
         if np.any(tip != 0):
             text = ", ".join(f"R = {R:g}" + (f" (×{k})" if k > 1 else "")
                              for R, k in zip(values, counts, strict=True))
-            left.annotate(text, theta + tip, xytext=(4, 4), textcoords="offset points",
-                          fontsize=8, color=COLORS["grey"])
+            if np.abs(tip).max() < 0.4 * reach:           # a short arrow: write beside it
+                where = dict(xytext=(5 if tip[0] >= 0 else -5, 0),
+                             ha="left" if tip[0] >= 0 else "right", va="center")
+            else:                                         # a long one: above or below its tip
+                where = dict(xytext=(0, 5 if tip[1] >= 0 else -5), ha="center",
+                             va="bottom" if tip[1] >= 0 else "top")
+            left.annotate(text, theta + tip, textcoords="offset points", fontsize=10,
+                          color=COLORS["black"], zorder=3.5, **where,
+                          bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none",
+                                    alpha=0.7))
     mean_step = out["steps"].mean(axis=0)
     exact_step = eta * mdp_module.exact_gradient(mdp, policy, theta)
-    for step, style, label in ((mean_step, "-", "mean of the arrows: η ĝ"),
-                               (exact_step, "--", "exact step η ∇U")):
-        left.annotate("", xy=theta + step, xytext=theta,
-                      arrowprops=dict(arrowstyle="-|>", color=ROLE["exact"], lw=2.4,
-                                      linestyle=style))
-        left.plot([], [], style, color=ROLE["exact"], lw=2.4, label=label)
-    for c, label in ((COLORS["green"], "one trajectory, R(τ) > 0"),
-                     (COLORS["red"], "one trajectory, R(τ) < 0")):
+    # the two steps can nearly coincide: the exact one is drawn thinner, dashed, on top
+    for step, style, c, lw, label in (
+            (mean_step, "-", ROLE["score_function"], 3.0, "mean of the arrows: η ĝ"),
+            (exact_step, "--", ROLE["exact"], 1.8, "exact step η ∇U")):
+        left.annotate("", xy=theta + step, xytext=theta, zorder=4,
+                      arrowprops=dict(arrowstyle="-|>", color=c, lw=lw, linestyle=style))
+        left.plot([], [], style, color=c, lw=lw, label=label)
+    signs = [(COLORS["green"], "one trajectory, R(τ) > 0"),
+             (COLORS["red"], "one trajectory, R(τ) < 0")]
+    if np.any(out["returns"] == 0):
+        signs.append((COLORS["grey"], "R(τ) = 0: no step"))
+    for c, label in signs:
         left.plot([], [], color=c, lw=1.4, label=label)
     ends = np.vstack([theta + out["steps"], theta + mean_step, theta + exact_step, theta])
     centre = (ends.max(axis=0) + ends.min(axis=0)) / 2
-    half = 0.6 * (ends.max(axis=0) - ends.min(axis=0)).max() + 1e-9
+    half = 0.8 * (ends.max(axis=0) - ends.min(axis=0)).max() + 1e-9   # room for labels
     left.set(xlim=(centre[0] - half, centre[0] + half),
              ylim=(centre[1] - half, centre[1] + half),
              xlabel="θ1", ylabel="θ2", title=f"one update per trajectory (m = {batch.m})")
     left.set_aspect("equal", adjustable="box")
     left.figure.legend(*left.get_legend_handles_labels(), loc="outside lower center",
-                       ncol=4, fontsize=9)
+                       ncol=3, fontsize=10)
     first, exact = out["first_order"], out["exact"]
     lim = np.abs(np.concatenate([first, exact])).max() * 1.1 + 1e-9
     right.plot([-lim, lim], [-lim, lim], "--", color=ROLE["reference"],
                label="Δlog P(τ) = η R(τ) ‖Σ∇log π‖²")
     right.scatter(first, exact, c=colour, s=40, zorder=3)
+    points = np.round(np.c_[first, exact], 9)
+    for point in np.unique(points, axis=0):               # identical trajectories: count them
+        k = int(np.all(points == point, axis=1).sum())
+        if k > 1:
+            right.annotate(f"×{k}", point, xytext=(-6, 4), textcoords="offset points",
+                           ha="right", va="bottom", fontsize=10, color=COLORS["black"])
     right.axhline(0, color=COLORS["grey"], lw=0.8)
     right.axvline(0, color=COLORS["grey"], lw=0.8)
     right.set(xlabel="first order  η R(τ) ‖Σ_t ∇log π‖²", ylabel="exact Δlog P(τ)",
               title="each trajectory's own change", xlim=(-lim, lim), ylim=(-lim, lim))
-    right.legend(fontsize=8, loc="upper left")
+    right.legend(fontsize=10, loc="upper left")
     out["axes"] = axes
     return out
 
 
-def plot_action_moves(moves: dict, cases, episodes, labels, axes=None):
+def plot_action_moves(moves: dict, cases, episodes, labels, axes=None, groups=None):
     """Bars of Δlog π(a_t|s_t) after one update from one episode (notebook 05, section 2):
     one panel per case (e.g. separate or shared parameters), a pair of bars per action (full
     return, reward-to-go). ``moves[(case, i, reward_to_go)]`` are dicts from
-    :func:`helpers.mdp.one_episode_update`; ``labels`` name the actions, episode by episode.
+    :func:`helpers.mdp.one_episode_update`; ``labels`` name the actions, episode by episode;
+    ``groups`` (optional, one string per episode) names each episode under its bars.
     An exact zero is marked with a "0" on the axis, so it does not look like a missing bar.
     Returns the axes. Introduced in notebook 05.
     """
     import matplotlib.pyplot as plt
 
     cases, episodes = list(cases), list(episodes)
+    if groups is not None:
+        groups = [str(g) for g in groups]
+        if len(groups) != len(episodes):
+            raise ValueError(f"groups must name each of the {len(episodes)} episodes; "
+                             f"got {len(groups)} names.")
     if axes is None:
         _, axes = plt.subplots(1, len(cases), figsize=(9, 3.2), sharey=True)
     axes = np.atleast_1d(axes)
@@ -210,6 +237,10 @@ def plot_action_moves(moves: dict, cases, episodes, labels, axes=None):
                     if v == 0:
                         ax.annotate("0", (x, 0), xytext=(0, 3), textcoords="offset points",
                                     ha="center", va="bottom", fontsize=9, color=colour)
+            if groups is not None:
+                ax.annotate(groups[e], (x0 + (n - 1) / 2, 0), xycoords=("data", "axes fraction"),
+                            xytext=(0, -24), textcoords="offset points", ha="center",
+                            va="top", fontsize=10, color=COLORS["grey"])
             x0 += n + 1
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(centres, labels)

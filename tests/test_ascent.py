@@ -203,6 +203,13 @@ def test_corridor_costs_say_who_wins():
     sf = [ascent.corridor_gradient_costs(T, shared=True)["score_function"] for T in (10, 100)]
     es = [ascent.corridor_gradient_costs(T, shared=True)["evolution_strategy"] for T in (10, 100)]
     assert 8 < sf[1] / sf[0] < 10 and es[1] < es[0]
+    # one parameter per step: the strategy grows like T, the plain score function like T²,
+    # so the strategy overtakes it too, later: between T = 10 and T = 30 (notebook 04)
+    per = {T: ascent.corridor_gradient_costs(T, shared=False) for T in (10, 30, 100)}
+    assert 8 < per[100]["evolution_strategy"] / per[10]["evolution_strategy"] < 12
+    assert 80 < per[100]["score_function"] / per[10]["score_function"] < 120
+    assert per[10]["evolution_strategy"] > per[10]["score_function"]
+    assert per[30]["evolution_strategy"] < per[30]["score_function"]
 
 
 def test_corridor_bias_can_exhaust_the_target():

@@ -62,6 +62,9 @@ def test_mask_picture_labels_every_positive_weight():
         assert len(labels) == np.count_nonzero(W)
         np.testing.assert_allclose(sorted(labels), sorted(W[W > 0]), rtol=1e-2)
         assert ax.get_title()
+    # the full return and γ^t G_t are unbiased; G_t alone is not when γ < 1
+    titles = [ax.get_title() for ax in out["axes"]]
+    assert "(unbiased)" in titles[0] and "biased if" in titles[1] and "(unbiased)" in titles[2]
 
 
 def test_trajectory_pushes_exact_and_first_order():
@@ -93,6 +96,17 @@ def test_push_picture_has_one_arrow_per_trajectory():
     np.testing.assert_allclose(right.collections[0].get_offsets(),
                                np.c_[out["first_order"], out["exact"]])
     assert left.get_xlabel() == "θ1" and right.get_ylabel()
+    # identical trajectories overlap: the right panel writes how many share each point
+    points = np.round(np.c_[out["first_order"], out["exact"]], 9)
+    _, counts = np.unique(points, axis=0, return_counts=True)
+    assert sorted(int(t.get_text()[1:]) for t in right.texts) == sorted(counts[counts > 1])
+    # every drawn arrow of a trajectory is labelled with its return(s), and those labels
+    # lie above the trajectories' arrows but below the mean and exact steps
+    labels = [t for t in left.texts if t.get_text().startswith("R = ")]
+    named = sum(int(part.split("×")[1].rstrip(")")) if "×" in part else 1
+                for t in labels for part in t.get_text().split(", "))
+    assert named == np.count_nonzero(out["returns"])
+    assert all(3 < t.get_zorder() < 4 for t in labels)
     with pytest.raises(ValueError, match="two parameters"):
         credit.plot_trajectory_pushes(TINY, mdp.tabular_softmax(5, 2), np.zeros(10), batch, 0.5)
 
@@ -111,6 +125,13 @@ def test_action_moves_mark_zero_bars():
     zeros = [t for t in axes[0].texts if t.get_text() == "0"]
     assert len(zeros) == np.sum(values == 0) > 0
     assert [t.get_text() for t in axes[0].get_xticklabels()] == ["a", "b", "c", "d"]
+    axes = credit.plot_action_moves(moves, ["separate"], [0, 3], ["a", "b", "c", "d"],
+                                    groups=["first", "second"])
+    named = {t.get_text(): t.xy[0] for t in axes[0].texts if t.get_text() != "0"}
+    assert named == {"first": 0.5, "second": 3.5}             # under each episode's bars
+    with pytest.raises(ValueError, match="groups"):
+        credit.plot_action_moves(moves, ["separate"], [0, 3], ["a", "b", "c", "d"],
+                                 groups=["only one"])
 
 
 @pytest.mark.parametrize(("call", "match"), [
