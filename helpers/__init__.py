@@ -24,9 +24,15 @@ Modules, and the notebook that introduces each:
 ``reinforce``          06 -- numpy REINFORCE on gymnasium's vectorised CartPole (algorithm first)
 ``reinforce_fast``     06 -- its speed machinery: sampler, parameter views, step buffer, clocks
 ``cartpole_render``    06 -- CartPole drawn and animated with matplotlib
+``pipeline_tilt``      06 -- notebook 06's weights on every batch of the tiny MDP: the exact tilt
+``reproducibility``    06 -- nudges of k ulps; the smallest nudge that makes a CartPole run part
 ``critic``             07 -- GAE(λ), learned baselines, actor-critic: exact and on CartPole
 ``pg_bugs``            08 -- the estimator gallery, exact expectations over batches, classes
 ``toy_lm``             09 -- a toy language model: exact J, ∇J, RLOO, GRPO, Dr. GRPO
+``token_tree``         09 -- the toy LM's answers drawn as paths of a token tree
+``trust_region``       11 -- performance difference, surrogate, TRPO bound, Fisher, natural gradient, clip
+``ppo``                11 -- PPO on CartPole in numpy (rollouts, GAE, the clipped objective by hand)
+``kl``                 12 -- KL penalties exactly: k1, k2, k3 in the loss or the reward; the optimum π*
 ``widgets``            00 onward -- interactive explorers (one module per notebook)
 =====================  ==========================================================
 
