@@ -58,10 +58,11 @@ variants: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser and not variants"
 
+# Prints the performance figures and writes them to benchmarks/RESULTS.md (one row per line).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/widgets.py
-	$(BIN)/python benchmarks/cartpole_reinforce.py --seeds 10
-	$(BIN)/python benchmarks/cartpole_critic.py --seeds 10
+	$(BIN)/python benchmarks/widgets.py --record
+	$(BIN)/python benchmarks/cartpole_reinforce.py --seeds 10 --record
+	$(BIN)/python benchmarks/cartpole_critic.py --seeds 10 --record
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -31,6 +31,8 @@ import os
 import statistics
 from dataclasses import replace
 
+from _results import record, seeds_label
+
 from helpers import critic as C
 from helpers.reinforce import Config, make_cartpole_env, train
 
@@ -73,6 +75,18 @@ def summary(name, histories):
             f"after solving: median mean return {mean_after:.1f}, worst episode {worst_after:g}")
 
 
+def publish(name, histories):
+    """The summary line of variant ``name`` as rows of benchmarks/RESULTS.md."""
+    solved = [h for h in histories if h.solved]
+    seeds = f"{seeds_label(len(histories))} ({len(solved)} solved)"
+    after = [h.returns_after_solving() for h in solved]
+    for label, values in (("steps to solve", [h.solved_steps for h in solved]),
+                          ("CPU s to solve", [h.solved_cpu_s for h in solved]),
+                          ("mean return of the 100 episodes after solving",
+                           [float(a.mean()) for a in after if a.size])):
+        record("cartpole_critic", f"{name}: {label}", values, seeds=seeds)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10, help="train on seeds 0 … N−1")
@@ -80,6 +94,8 @@ def main(argv=None) -> int:
                         help="give up on a seed after this many environment steps")
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help=f"comma-separated, from {', '.join(VARIANTS)}")
+    parser.add_argument("--record", action="store_true",
+                        help="also write the summary lines to benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     names = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in names if v not in VARIANTS]
@@ -101,6 +117,8 @@ def main(argv=None) -> int:
                      if h.solved else f"NOT solved within {h.steps} steps")
             print(f"{name} seed {seed}: {state}", flush=True)
         lines.append(summary(name, histories))
+        if args.record:
+            publish(name, histories)
     print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("\n".join(lines))
     return 0

@@ -25,6 +25,7 @@ import statistics
 from dataclasses import replace
 
 import numpy as np
+from _results import record, seeds_label
 
 from helpers.environment import blas_kernel
 from helpers.reinforce import BASELINES, Config, make_cartpole_env, train
@@ -45,6 +46,8 @@ def main(argv=None) -> int:
                         help="the per-timestep baseline (default: the notebook's)")
     parser.add_argument("--min-std", type=float, default=Config().min_std,
                         help="the floor on the normalising std (0: no floor)")
+    parser.add_argument("--record", action="store_true",
+                        help="also write the summary lines to benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.max_steps < 1:
         parser.error("--seeds and --max-steps must be at least 1")
@@ -84,6 +87,14 @@ def main(argv=None) -> int:
     print(f"solved {len(solved)}/{args.seeds} median_steps={med(steps):g} "
           f"median_episodes={med([h.solved_episode for h in solved]):g} "
           f"median_wall_s={med([h.solved_wall_s for h in solved]):.3f}")
+    if args.record:
+        what = f"REINFORCE (baseline={args.baseline}, min_std={args.min_std:g})"
+        seeds = f"{seeds_label(args.seeds)} ({len(solved)} solved)"
+        for label, values in (("steps to solve", steps),
+                              ("CPU s to solve", [h.solved_cpu_s for h in solved]),
+                              ("wall s to solve", [h.solved_wall_s for h in solved]),
+                              ("mean return of the 100 episodes after solving", stayed)):
+            record("cartpole_reinforce", f"{what}: {label}", values, seeds=seeds)
     return 0
 
 

@@ -4,7 +4,7 @@ For each explorer and each control listed in ``EXPLORERS``, the script cycles th
 through a range of values and times ``control.value = v``: the callback, the artists' update
 and the picture the change causes. Two copies of each explorer take turns, change by change,
 in one process: one with ``Explorer.fast_redraw`` (blitting what changed over a cached
-background; see helpers/widgets/common.py) and one without (a full redraw every time, as
+background; see helpers/widgets/blitting.py) and one without (a full redraw every time, as
 before issue 11). Timing them interleaved keeps other programs on a shared machine from
 favouring either.
 
@@ -83,6 +83,9 @@ EXPLORERS = [
      {"theta1": np.linspace(-3, 3, 13), "theta2": np.linspace(-3, 3, 13)}),
     ("09", "helpers.widgets.group_explorer", "GroupExplorer", {},
      {"m": [2, 4, 8, 16], "lean": np.arange(-2, 5.01, 0.5)}),
+    ("12", "helpers.widgets.kl_explorer", "OptimumExplorer", {},
+     {"beta": np.logspace(-3, 2, 21), "prompt": [0, 1, 2],
+      "reference": ["start", "min_p"]}),
 ]
 
 
@@ -132,6 +135,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=40, help="changes per control")
     parser.add_argument("--backend", choices=["ipympl", "agg"], default="ipympl")
+    parser.add_argument("--record", action="store_true",
+                        help="also write each explorer's line to benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     import matplotlib
 
@@ -161,6 +166,11 @@ def main(argv=None):
               f"{after / hello:6.2f} {np.percentile(t['after'], 90):6.1f} {before / after:7.1f}× "
               f"{statistics.median(t['cpu before']):10.1f} {statistics.median(t['cpu after']):6.1f}"
               f"  {len(t['after'])}  {verdict}")
+        if args.record:
+            from _results import record
+
+            record("widgets", f"notebook {notebook} {cls_name}: kernel ms per control change "
+                   f"({args.backend}, fast redraw)", t["after"])
 
 
 if __name__ == "__main__":

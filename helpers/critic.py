@@ -14,7 +14,8 @@ enumerated):
 * the estimator ĝ = Σ_t γ^t A_t ∇log π(a_t|s_t) for one trajectory — **with** the factor
   γ^t, as in Sutton & Barto's boxes (their I ← γI), so that it is unbiased for ∇U when v̂
   is exact (notebook 05 explains the γ^t);
-* its exact mean, bias against ∇U and variance, :func:`estimator_moments`. "Variance"
+* its exact mean, bias against ∇U and variance, :func:`estimator_moments` (a
+  :class:`helpers.exact.Moments`, from the course's one exact-expectation engine). "Variance"
   means **tr Cov[ĝ] = E‖ĝ − E ĝ‖²**, the sum of the K parameters' variances (notebook 04's
   E‖ĝ − ∇U‖² for an unbiased ĝ);
 * the baseline that minimises that trace, :func:`optimal_baseline` (one number per state,
@@ -42,14 +43,13 @@ enumerated):
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from helpers import exact, reinforce, returns
 from helpers import mdp as M
-from helpers import reinforce
 from helpers.validation import (
     as_finite_scalar,
     as_float_array,
@@ -64,7 +64,6 @@ EPISODE_LIMIT = 500
 __all__ = [
     "Critic",
     "CriticConfig",
-    "EstimatorMoments",
     "ValueNetwork",
     "batch_baseline_moments",
     "baseline_moments",
@@ -125,20 +124,8 @@ def gae(deltas, gamma: float, lam: float) -> np.ndarray:
     d = as_float_array("deltas (TD errors)", deltas)
     if d.ndim not in (1, 2):
         raise ValueError(f"deltas must have shape (T,) or (m, T); got {d.shape}.")
-    c = check_gamma(gamma) * check_lambda(lam)
-    if d.ndim == 1:
-        out = d.tolist()   # Python floats: the same arithmetic without numpy's per-item cost
-        running = 0.0
-        for t in range(len(out) - 1, -1, -1):
-            running = out[t] + c * running
-            out[t] = running
-        return np.array(out, dtype=float)
-    out = np.empty_like(d)
-    running = np.zeros(d.shape[0])
-    for t in range(d.shape[1] - 1, -1, -1):
-        running = d[:, t] + c * running
-        out[:, t] = running
-    return out
+    # the reward-to-go recursion, with TD errors for rewards and γλ for the discount
+    return returns.reward_to_go(d, check_gamma(gamma) * check_lambda(lam))
 
 
 # ----------------------------------------------------------------------------------------
@@ -211,65 +198,20 @@ def trajectory_gradients(mdp, policy, theta, batch, weights) -> np.ndarray:
     return np.einsum("mt,t,mtk->mk", np.where(batch.mask, A, 0.0), discount, score)
 
 
-@dataclass
-class EstimatorMoments:
-    """Exact first and second moments of a gradient estimator ĝ. Notebook 07.
-
-    ``mean`` is E[ĝ], ``exact`` is ∇U, ``trace_cov`` is tr Cov[ĝ] = E‖ĝ − E ĝ‖² for ĝ
-    built from ``m`` trajectories. ``per_trajectory`` = m · tr Cov[ĝ] puts estimators with
-    different m on one scale: for an average of m independent terms it is tr Cov of one.
-    """
-
-    mean: np.ndarray
-    exact: np.ndarray
-    trace_cov: float
-    m: int = 1
-
-    @property
-    def bias(self) -> np.ndarray:
-        """E[ĝ] − ∇U."""
-        return self.mean - self.exact
-
-    @property
-    def bias_norm(self) -> float:
-        """‖E[ĝ] − ∇U‖."""
-        return float(np.linalg.norm(self.bias))
-
-    @property
-    def mse(self) -> float:
-        """E‖ĝ − ∇U‖² = ‖bias‖² + tr Cov[ĝ]."""
-        return self.bias_norm ** 2 + self.trace_cov
-
-    @property
-    def per_trajectory(self) -> float:
-        """m · tr Cov[ĝ]."""
-        return self.m * self.trace_cov
-
-    @property
-    def noise_to_signal(self) -> float:
-        """tr Cov[ĝ] / ‖E ĝ‖²: unchanged when ĝ is rescaled (as normalised or Adam steps are)."""
-        return self.trace_cov / float(self.mean @ self.mean)
-
-    def averaged(self, m: int) -> EstimatorMoments:
-        """The same estimator averaged over m independent batches: tr Cov divided by m."""
-        m = check_count("m", m)
-        return EstimatorMoments(self.mean, self.exact, self.trace_cov / m, self.m * m)
-
-
 def moments_table(rows: dict, m: int = 1) -> str:
     """A text table of estimators, each brought to m trajectories per estimate. Notebook 07.
 
-    ``rows`` maps a name to :class:`EstimatorMoments`; one built from one trajectory is
-    averaged over m (:meth:`EstimatorMoments.averaged`), one built from a batch must
-    already have m trajectories. Columns: ‖bias‖, tr Cov[ĝ], E‖ĝ − ∇U‖² and
+    ``rows`` maps a name to :class:`helpers.exact.Moments`; one built from one trajectory
+    is averaged over m (:meth:`helpers.exact.Moments.averaged`), one built from a batch
+    must already have m trajectories. Columns: ‖bias‖, tr Cov[ĝ], E‖ĝ − ∇U‖² and
     tr Cov[ĝ]/‖E ĝ‖².
     """
     m = check_count("m", m)
     lines = [f"{'estimator (m = ' + str(m) + ')':40s} {'‖bias‖':>8s} {'tr Cov':>8s} "
              f"{'MSE':>8s} {'noise/signal':>13s}"]
     for name, mo in rows.items():
-        if not isinstance(mo, EstimatorMoments):
-            raise ValueError(f"{name!r} is not an EstimatorMoments.")
+        if not isinstance(mo, exact.Moments):
+            raise ValueError(f"{name!r} is not a Moments (from helpers.exact or this module).")
         if mo.m not in (1, m):
             raise ValueError(f"{name!r} was built from {mo.m} trajectories, not 1 or {m}.")
         x = mo if mo.m == m else mo.averaged(m)
@@ -279,11 +221,6 @@ def moments_table(rows: dict, m: int = 1) -> str:
     return "\n".join(lines)
 
 
-def _moments(g, p, exact, m=1) -> EstimatorMoments:
-    mean = p @ g
-    return EstimatorMoments(mean, exact, float(p @ np.sum((g - mean) ** 2, axis=1)), m)
-
-
 def _enumerated(mdp, policy, theta):
     _check_problem(mdp, policy)
     theta = policy.check_theta(theta)
@@ -291,16 +228,16 @@ def _enumerated(mdp, policy, theta):
     return theta, batch, p, M.exact_gradient(mdp, policy, theta)
 
 
-def estimator_moments(mdp, policy, theta, *, values=None, lam: float = 1.0) -> EstimatorMoments:
+def estimator_moments(mdp, policy, theta, *, values=None, lam: float = 1.0) -> exact.Moments:
     """Exact mean, bias and tr Cov of ĝ = Σ_t γ^t A_t ∇log π(a_t|s_t), A_t = GAE(λ) with v̂.
 
     One trajectory per estimate; every trajectory enumerated with its probability. With
     ``values=None`` and ``lam=1`` this is plain reward-to-go; with the exact V it is
     unbiased for every λ. Notebook 07.
     """
-    theta, batch, p, exact = _enumerated(mdp, policy, theta)
+    theta, batch, p, grad = _enumerated(mdp, policy, theta)
     A = mdp_advantages(mdp, batch, values, lam)
-    return _moments(trajectory_gradients(mdp, policy, theta, batch, A), p, exact)
+    return exact.moments(trajectory_gradients(mdp, policy, theta, batch, A), p, grad)
 
 
 def _baseline_parts(mdp, policy, theta, batch):
@@ -315,13 +252,13 @@ def _baseline_parts(mdp, policy, theta, batch):
     return X, Phi
 
 
-def baseline_moments(mdp, policy, theta, baseline) -> EstimatorMoments:
+def baseline_moments(mdp, policy, theta, baseline) -> exact.Moments:
     """Exact moments of Σ_t γ^t (G_t − b(s_t)) ∇log π(a_t|s_t) for a state baseline b.
 
     ``baseline`` has shape (S,) — one number per state, shared by every parameter — or
     (S, K): parameter k's component uses b[s, k]. Either way the mean is ∇U. Notebook 07.
     """
-    theta, batch, p, exact = _enumerated(mdp, policy, theta)
+    theta, batch, p, grad = _enumerated(mdp, policy, theta)
     X, Phi = _baseline_parts(mdp, policy, theta, batch)
     b = as_float_array("baseline", baseline)
     S, K = mdp.n_states, policy.n_params
@@ -332,7 +269,7 @@ def baseline_moments(mdp, policy, theta, baseline) -> EstimatorMoments:
     else:
         raise ValueError(f"baseline must have shape ({S},) (one number per state) or "
                          f"({S}, {K}) (one per state and parameter); got {b.shape}.")
-    return _moments(g, p, exact)
+    return exact.moments(g, p, grad)
 
 
 def optimal_baseline(mdp, policy, theta, *, per_parameter: bool = False) -> np.ndarray:
@@ -367,7 +304,7 @@ def critic_bias_matrix(mdp, policy, theta, lam: float = 0.0) -> np.ndarray:
     action matter; for λ = 1, B = 0.
     """
     check_lambda(lam)
-    theta, batch, p, exact = _enumerated(mdp, policy, theta)
+    theta, batch, p, _ = _enumerated(mdp, policy, theta)
     V, _ = M.policy_evaluation(mdp, policy, theta)
 
     def mean(values):
@@ -381,42 +318,31 @@ def critic_bias_matrix(mdp, policy, theta, lam: float = 0.0) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
-def _tuples(n, m):
-    """Every ordered m-tuple of indices 0..n−1, shape (n^m, m)."""
-    return np.array(list(itertools.product(range(n), repeat=m)), dtype=int).reshape(-1, m)
-
-
 def batch_baseline_moments(mdp, policy, theta, m: int, *,
-                           kind: str = "batch_mean") -> EstimatorMoments:
+                           kind: str = "batch_mean") -> exact.Moments:
     """Exact moments of ĝ from m trajectories with notebook 06's batch baselines (its §4).
 
     ĝ = (1/m) Σ_i Σ_t γ^t (G^i_t − b^i_t) ∇log π(a^i_t|s^i_t), where b^i_t is the mean of
     G_t over the batch's trajectories still running at step t — ``"batch_mean"``, the
     trajectory itself included (biased), or ``"leave_one_out"``, the others only, 0 when
-    none (unbiased); the names are ``reinforce.Config``'s ``baseline`` options. Every
+    none (unbiased), from :func:`helpers.returns.minus_batch_baseline`; the names are
+    ``reinforce.Config``'s ``baseline`` options. Every
     ordered batch of m trajectories is enumerated (10^m of them for
-    the example MDP, so keep m ≤ 5). Notebook 07.
+    the example MDP, so keep m ≤ 5) by :func:`helpers.exact.expect`. Notebook 07.
     """
     m = check_count("m (trajectories per batch)", m)
-    if kind not in ("batch_mean", "leave_one_out"):
+    if kind not in returns.BASELINE_KINDS:
         raise ValueError(f"kind must be 'batch_mean' or 'leave_one_out'; got {kind!r}.")
-    theta, batch, p, exact = _enumerated(mdp, policy, theta)
-    if batch.m ** m > 200_000:
-        raise ValueError(f"{batch.m}^{m} batches are too many to enumerate; use a smaller m.")
+    theta, batch, p, grad = _enumerated(mdp, policy, theta)
     G = batch.reward_to_go(mdp.gamma)                                  # (n, T), 0 when done
     discount = mdp.gamma ** np.arange(G.shape[1])
     score = policy.scores(theta)[batch.states, batch.actions] * batch.mask[..., None]
-    idx = _tuples(batch.m, m)                                          # (N, m)
-    Gb, alive = G[idx], batch.mask[idx]                                # (N, m, T)
-    total, count = Gb.sum(axis=1, keepdims=True), alive.sum(axis=1, keepdims=True)
-    if kind == "batch_mean":
-        b = total / np.maximum(count, 1)
-    else:
-        others = count - alive
-        b = np.divide(total - Gb, others, out=np.zeros_like(Gb), where=others > 0)
-    A = np.where(alive, Gb - b, 0.0) * discount
-    g = np.einsum("nit,nitk->nk", A, score[idx]) / m
-    return _moments(g, p[idx].prod(axis=1), exact, m)
+
+    def estimate(idx):                                                 # idx: (N, m)
+        A = returns.minus_batch_baseline(G[idx], batch.mask[idx], kind) * discount
+        return np.einsum("nit,nitk->nk", A, score[idx]) / m
+
+    return exact.expect(estimate, p, m, ordered=True, reference=grad)
 
 
 def learn_values(mdp, batch, *, method: str, step_size: float, values=None) -> np.ndarray:
@@ -573,9 +499,9 @@ class CriticConfig:
       actor-critic; the same λ makes the critic's regression targets, the λ-returns
       A_t + v̂(s_t) (at λ = 1 the discounted return G_t).
     * ``lr`` (η_w), ``steps``: Adam steps on the batch's squared error after each batch.
-    * ``hidden``: units of :class:`ValueNetwork`.
     * ``bootstrap_truncated``: bootstrap from v̂ at the time limit (True) or treat it as a
       fall (False, wrong).
+    * ``hidden``: units of :class:`ValueNetwork`.
     * ``normalise``: centre the advantages over the batch and divide by max(std,
       ``min_std``), as notebook 06 does with its weights (the same floor of 10, in units of
       reward: once v̂ is good the advantages are small, and the floor keeps their noise
@@ -588,8 +514,8 @@ class CriticConfig:
     lam: float = 0.95
     lr: float = 0.01
     steps: int = 20
-    hidden: int = 16
     bootstrap_truncated: bool = True
+    hidden: int = 16
     normalise: bool = True
     min_std: float = 10.0
 

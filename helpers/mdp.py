@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers import exact, returns
 from helpers.distributions import log_softmax, softmax
 from helpers.validation import (
     as_finite_scalar,
@@ -334,21 +335,16 @@ class Trajectories:
         is G_t itself (discounted from t), and dropping the γ^t is a common slip.
         Notebook 05 (reward-to-go and discounting) compares the two.
         """
-        d = self.discounted_rewards(gamma)
-        return np.where(self.mask, np.cumsum(d[:, ::-1], axis=1)[:, ::-1], 0.0)
+        t = np.arange(self.states.shape[1])
+        return np.where(self.mask, gamma**t * self.reward_to_go(gamma), 0.0)
 
     def reward_to_go(self, gamma: float = 1.0) -> np.ndarray:
         """G_t = Σ_{t' >= t} γ^{t'−t} r_{t'} for every (i, t): the return from step t on,
-        discounted from t (zero past the end of each episode). Notebook 05 (reward-to-go and
-        discounting): G_t needs a factor γ^t to weight ∇log π(a_t|s_t) without bias.
+        discounted from t (zero past the end of each episode; :func:`helpers.returns.
+        reward_to_go`). Notebook 05 (reward-to-go and discounting): G_t needs a factor γ^t
+        to weight ∇log π(a_t|s_t) without bias.
         """
-        r = np.where(self.mask, self.rewards, 0.0)
-        out = np.zeros_like(r)
-        running = np.zeros(self.m)
-        for t in range(r.shape[1] - 1, -1, -1):   # G_t = r_t + γ G_{t+1}
-            running = r[:, t] + gamma * running
-            out[:, t] = running
-        return np.where(self.mask, out, 0.0)
+        return returns.reward_to_go(self.rewards, gamma, self.mask)
 
     def describe(self, mdp: TabularMDP, i: int) -> str:
         """Trajectory i as text: ``s0 -a-> s1 -a-> s2``."""
@@ -664,24 +660,24 @@ def one_episode_update(mdp, policy, theta, batch, i: int, *, eta: float,
 # --------------------------------------------------------------------------------------
 def estimator_mean_squared_error(mdp, policy, theta, m: int = 1, *,
                                  reward_to_go: bool = False, baseline=0.0) -> float:
-    """E‖ĝ − ∇U‖² for ĝ from m trajectories, exactly: tr Cov[g(τ)] / m (by enumeration).
+    """E‖ĝ − ∇U‖² for ĝ from m trajectories, exactly: tr Cov[g(τ)] / m (by enumeration;
+    every weight this module offers is unbiased, so the error is all variance).
 
-    Use it to see how many trajectories a target accuracy needs. Notebooks 04 and 05.
+    Use it to see how many trajectories a target accuracy needs. The moments come from
+    :func:`helpers.exact.moments`. Notebooks 04 and 05.
     """
     m = check_count("m (the number of trajectories)", m)
     batch, p = enumerate_trajectories(mdp, policy, theta)
     g = per_trajectory_gradients(mdp, policy, theta, batch, reward_to_go=reward_to_go,
                                  baseline=baseline)
-    mean = p @ g
-    return float(p @ ((g - mean) ** 2).sum(axis=1)) / m
+    return exact.moments(g, p).averaged(m).trace_cov
 
 
 def return_moments(mdp, policy, theta):
     """(E[R(τ)], Var[R(τ)]) by enumeration: what estimating U from rollouts costs. Notebook 04."""
     batch, p = enumerate_trajectories(mdp, policy, theta)
-    returns = batch.returns(mdp.gamma)
-    mean = float(p @ returns)
-    return mean, float(p @ (returns - mean) ** 2)
+    mo = exact.moments(batch.returns(mdp.gamma), p)
+    return float(mo.mean), mo.trace_cov
 
 
 

@@ -7,9 +7,11 @@ tools to judge them on a tiny MDP of :mod:`helpers.mdp`:
 * :func:`expectation` — E[ĝ] and E‖ĝ − E[ĝ]‖² for batches of m trajectories, **exactly** by
   enumerating every batch (every multiset of m trajectories, weighted by its probability; the
   estimators treat the m episodes of a batch alike, so the order does not matter), or by
-  seeded Monte Carlo with standard errors when there are too many batches;
-* :func:`compare` — the angle to ∇U, the ratio of norms, and a class: *unbiased*
-  (E[ĝ] = ∇U), *scaled* (E[ĝ] = c∇U with one c > 0 at every θ tested) or *biased*;
+  seeded Monte Carlo with standard errors when there are too many batches — a
+  :class:`helpers.exact.Moments`, from the course's one exact-expectation engine;
+* :func:`compare` — the angle to ∇U, the ratio of norms, and a class
+  (:func:`helpers.exact.classify`): *unbiased* (E[ĝ] = ∇U), *scaled* (E[ĝ] = c∇U with one
+  c > 0 at every θ tested) or *biased*;
 * :func:`ascent` — gradient ascent θ ← θ + η E[ĝ(θ)] with the exact expectation, and what it
   reaches.
 
@@ -21,13 +23,12 @@ of the episode, the weight that is unbiased for ∇U.
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from helpers import exact, returns
 from helpers import mdp as M
 from helpers.distributions import log_softmax
 from helpers.validation import as_finite_scalar, check_count, check_rng, positive_scalar
@@ -38,7 +39,6 @@ __all__ = [
     "Comparison",
     "Enumeration",
     "Estimator",
-    "Expectation",
     "Sample",
     "ascent",
     "compare",
@@ -67,7 +67,7 @@ __all__ = [
 #: the entropy coefficient β of the two entropy-bonus estimators (their weight on ∇H)
 ENTROPY_BETA = 0.5
 #: the largest number of batches :func:`expectation` enumerates before it samples instead
-MAX_ENUMERATED_BATCHES = 200_000
+MAX_ENUMERATED_BATCHES = exact.MAX_BATCHES
 
 
 # --------------------------------------------------------------------------------------
@@ -122,14 +122,9 @@ class Sample:
         return (self.discount * self.rewards).sum(axis=-1)
 
     def reward_to_go(self) -> np.ndarray:
-        """G_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'}, discounted from t (zero past the end)."""
-        r = np.where(self.mask, self.rewards, 0.0)
-        out = np.zeros_like(r)
-        running = np.zeros(r.shape[:-1])
-        for t in range(r.shape[-1] - 1, -1, -1):
-            running = r[..., t] + self.gamma * running
-            out[..., t] = running
-        return np.where(self.mask, out, 0.0)
+        """G_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'}, discounted from t (zero past the end;
+        :func:`helpers.returns.reward_to_go`)."""
+        return returns.reward_to_go(self.rewards, self.gamma, self.mask)
 
     def rewards_before(self) -> np.ndarray:
         """Σ_{t' < t} γ^{t'} r_{t'}: what the episode had earned before step t."""
@@ -285,12 +280,9 @@ def per_timestep_baseline(x):
     """Σ_t ∇log π(a_t|s_t) · γ^t (G_t − b_t), b_t the mean of G_t over the batch's episodes
     still running at step t, the episode itself included (notebook 06's baseline,
     ``helpers.reinforce.per_timestep_baseline``). With n_t episodes running, the weight is
-    (n_t − 1)/n_t times the leave-one-out weight: a factor that changes with t.
-    Notebook 08."""
-    G, alive = x.reward_to_go(), x.mask
-    n = alive.sum(axis=-2, keepdims=True)
-    b = np.where(alive, G, 0.0).sum(axis=-2, keepdims=True) / np.maximum(n, 1)
-    return x.per_episode(x.discount * (G - b))
+    (n_t − 1)/n_t times the leave-one-out weight: a factor that changes with t
+    (:func:`helpers.returns.minus_batch_baseline`). Notebook 08."""
+    return x.per_episode(x.discount * returns.minus_batch_baseline(x.reward_to_go(), x.mask))
 
 
 def leave_one_out_baseline(x):
@@ -452,27 +444,12 @@ def get(name) -> Estimator:
 # --------------------------------------------------------------------------------------
 # Exact expectations over batches of m trajectories
 # --------------------------------------------------------------------------------------
-@dataclass
-class Expectation:
-    """E[ĝ] (``mean``), E‖ĝ − E[ĝ]‖² (``variance``, of one batch of m), how they were
-    computed (``method``: "exact" or "monte carlo"), ``n_terms`` (batches enumerated or
-    sampled), ``se`` (standard errors of ``mean``; zeros when exact), ``abs_sum``
-    (Σ_j w_j‖ĝ_j‖, the scale of the rounding error of an exact sum). Notebook 08."""
-
-    mean: np.ndarray
-    variance: float
-    method: str
-    n_terms: int
-    se: np.ndarray
-    abs_sum: float
-
-
 class Enumeration:
     """Every batch of m trajectories of a small MDP, for exact expectations at any θ.
 
-    Built once (the set of trajectories does not depend on θ: a softmax tries every action);
-    :meth:`expect` then weights each multiset of m trajectories by its multinomial
-    probability under the sampling parameters. Introduced in notebook 08.
+    Built once (the set of trajectories does not depend on θ: a softmax tries every action):
+    the batches are :func:`helpers.exact.batches`' multisets, and :meth:`expect` weights each
+    by its multinomial probability under the sampling parameters. Introduced in notebook 08.
     """
 
     def __init__(self, mdp, policy, m: int = 1):
@@ -480,18 +457,8 @@ class Enumeration:
         self.mdp, self.policy = mdp, policy
         self.m = check_count("m (trajectories per batch)", m)
         self.trajectories, _ = M.enumerate_trajectories(mdp, policy, np.zeros(policy.n_params))
-        N = self.trajectories.m
-        n_batches = math.comb(N + self.m - 1, self.m)
-        if n_batches > MAX_ENUMERATED_BATCHES:
-            raise ValueError(f"{n_batches:,} batches of m = {self.m} from {N} trajectories are "
-                             f"too many to enumerate (limit {MAX_ENUMERATED_BATCHES:,}); use "
-                             "method='monte carlo'.")
-        self.index = np.array(list(itertools.combinations_with_replacement(range(N), self.m)),
-                              dtype=int).reshape(-1, self.m)
-        counts = np.stack([(self.index == j).sum(axis=1) for j in range(N)], axis=1)
-        log_fact = np.array([math.lgamma(c + 1) for c in range(self.m + 1)])
-        self._log_multinomial = math.lgamma(self.m + 1) - log_fact[counts].sum(axis=1)
-        self._counts = counts
+        self.batches = exact.batches(self.trajectories.m, self.m)   # ValueError if too many
+        self.index = self.batches.index
         # log P(τ; θ) = log ρ(s₀) + Σ_t log P(s_{t+1}|s_t, a_t) + Σ_t log π_θ(a_t|s_t): the
         # first two terms do not depend on θ, so they are summed once here
         tr = self.trajectories
@@ -511,11 +478,11 @@ class Enumeration:
     def _weights(self, logpi) -> np.ndarray:
         tr = self.trajectories
         logp = self._log_dynamics + np.where(tr.mask, logpi[tr.states, tr.actions], 0.0).sum(1)
-        logw = self._log_multinomial + np.where(self._counts > 0, self._counts * logp, 0.0).sum(1)
-        return np.exp(logw)
+        return self.batches.weights_from_log(logp)
 
     def expect(self, estimator, theta, *, theta_old=None, beta: float = ENTROPY_BETA):
-        """The exact :class:`Expectation` of ``estimator`` at θ (data sampled at θ_old)."""
+        """The exact :class:`helpers.exact.Moments` of ``estimator`` at θ (data sampled at
+        θ_old)."""
         return self._expect(get(estimator), theta, theta_old, beta)[0]
 
     def _expect(self, est, theta, theta_old, beta):
@@ -523,19 +490,15 @@ class Enumeration:
         tab = _Tables(self.mdp, self.policy, theta, theta_old)
         x = _sample_from_tables(self.mdp, tab, self.trajectories, self.index,
                                 as_finite_scalar("beta", beta))
-        g = est(x)
-        w = self._weights(tab.logpi_sampled)
-        mean = w @ g
-        var = float(w @ np.sum((g - mean) ** 2, axis=1))
-        abs_sum = float(w @ np.linalg.norm(g, axis=1))
-        e = Expectation(mean, var, "exact", self.n_batches, np.zeros_like(mean), abs_sum)
+        e = exact.moments(est(x), self._weights(tab.logpi_sampled), m=self.m)
         return e, tab
 
 
 def monte_carlo_mean(estimator, mdp, policy, theta, m: int, n_batches: int, rng, *,
-                     theta_old=None, beta: float = ENTROPY_BETA) -> Expectation:
+                     theta_old=None, beta: float = ENTROPY_BETA) -> exact.Moments:
     """E[ĝ] estimated from ``n_batches`` independent batches of m trajectories (seeded ``rng``),
-    with standard errors; the variance is the batches' sample variance. Notebook 08."""
+    with standard errors; tr Cov is the batches' sample variance
+    (:func:`helpers.exact.sample_moments`). Notebook 08."""
     est = get(estimator)
     m = check_count("m (trajectories per batch)", m)
     n = check_count("n_batches", n_batches, minimum=2)
@@ -546,16 +509,12 @@ def monte_carlo_mean(estimator, mdp, policy, theta, m: int, n_batches: int, rng,
     batch = M.sample_trajectories(mdp, policy, sampled_at, m * n, rng)
     x = make_sample(mdp, policy, theta, batch, theta_old=theta_old,
                     index=np.arange(m * n).reshape(n, m), beta=beta)
-    g = est(x)
-    mean = g.mean(axis=0)
-    var = float(np.sum(g.var(axis=0, ddof=1)))
-    return Expectation(mean, var, "monte carlo", n, g.std(axis=0, ddof=1) / np.sqrt(n),
-                       float(np.linalg.norm(g, axis=1).mean()))
+    return exact.sample_moments(est(x), m=m)
 
 
 def expectation(estimator, mdp, policy, theta, m: int = 1, *, theta_old=None,
                 beta: float = ENTROPY_BETA, method: str = "auto", n_batches: int = 20_000,
-                rng=None) -> Expectation:
+                rng=None) -> exact.Moments:
     """E[ĝ] for batches of m trajectories at θ: ``method="exact"`` (enumeration),
     ``"monte carlo"`` (``n_batches`` seeded batches, needs ``rng``), or ``"auto"`` (exact
     when at most :data:`MAX_ENUMERATED_BATCHES` batches exist). Notebook 08."""
@@ -670,22 +629,8 @@ class Comparison:
     mean: np.ndarray
 
 
-def angle_between(a, b) -> float:
-    """The angle between vectors a and b in degrees, accurate near 0° and 180° (arccos is
-    not). Introduced in notebook 08."""
-    ua, ub = a / np.linalg.norm(a), b / np.linalg.norm(b)
-    return float(np.degrees(2 * np.arctan2(np.linalg.norm(ua - ub), np.linalg.norm(ua + ub))))
-
-
-def _tolerance(e: Expectation, target, mdp, m: int) -> float:
-    # A sum of n terms, each computed with a relative error of at most a few ulps per
-    # flop (an estimator does O(m·T) flops per batch), is exact to about
-    # (n + flops)·eps·Σ|terms|; the exact ∇U (a linear solve on S states) adds S·eps·‖∇U‖.
-    # We allow 64 times that: the biased estimators here miss by more than 1e-4 ‖∇U‖.
-    eps = np.finfo(float).eps
-    T = mdp.max_episode_length()
-    return 64 * eps * ((e.n_terms + 10 * m * T) * e.abs_sum
-                       + 10 * mdp.n_states * float(np.linalg.norm(target)))
+#: the angle between two vectors in degrees, accurate near 0° and 180° (from helpers.exact)
+angle_between = exact.angle_between
 
 
 def compare(estimator, mdp, policy, thetas, m: int = 1, *, theta_old=None,
@@ -714,29 +659,15 @@ def compare(estimator, mdp, policy, thetas, m: int = 1, *, theta_old=None,
         e = enum.expect(est, theta, theta_old=theta_o, beta=beta)
         target = (M.exact_gradient(mdp, policy, theta) if against == "U"
                   else entropy_regularised_gradient(mdp, policy, theta, beta))
-        rows.append((e, target, _tolerance(e, target, mdp, m)))
-    e, target, tol = rows[0]
-    tn, en = float(np.linalg.norm(target)), float(np.linalg.norm(e.mean))
-    if tn <= tol:
-        raise ValueError("the exact gradient is zero at the first θ: choose another θ.")
-    zero = en <= tol
-    angle = np.nan if zero else angle_between(e.mean, target)
-    scales = [float(r[0].mean @ r[1] / (r[1] @ r[1])) for r in rows]
-    errors = [float(np.linalg.norm(r[0].mean - c * r[1]))
-              for r, c in zip(rows, scales, strict=True)]
-    unbiased = all(np.linalg.norm(r[0].mean - r[1]) <= r[2] for r in rows)
-    same_c = all(abs(c - scales[0]) * np.linalg.norm(r[1]) <= 2 * r[2]
-                 for r, c in zip(rows, scales, strict=True))
-    # c > 0 must be more than rounding: a zero expectation is not a scaled gradient
-    scaled = (not unbiased and not zero and all(c * np.linalg.norm(r[1]) > r[2]
-                                                for r, c in zip(rows, scales, strict=True))
-              and same_c
-              and all(err <= r[2] for err, r in zip(errors, rows, strict=True)))
-    cls = "unbiased" if unbiased else "scaled" if scaled else "biased"
-    return Comparison(est.name, cls, angle, en / tn, scales[0] if scaled else np.nan,
-                      e.variance, float(np.linalg.norm(e.mean - target)) if cls == "unbiased"
-                      else errors[0], tol,
-                      bool(zero), target, e.mean)
+        # an exact sum of n_terms batches, each O(m·T) flops; the exact ∇U is a linear
+        # solve on S states (see helpers.exact.rounding_tolerance)
+        tol = exact.rounding_tolerance(e, target, 10 * m * mdp.max_episode_length(),
+                                       10 * mdp.n_states)
+        rows.append((e, target, tol))
+    c = exact.classify([r[0].mean for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+    e, target, _ = rows[0]
+    return Comparison(est.name, c.cls, c.angle, c.norm_ratio, c.scale, e.trace_cov, c.error,
+                      c.tolerance, c.zero, target, e.mean)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,23 +1,28 @@
 """REINFORCE on gymnasium's CartPole-v1, written out in numpy. Introduced in notebook 06.
 
-Everything a policy-gradient agent needs, with no automatic differentiation:
+Read it in this order — the algorithm first, then its pieces:
 
-* two softmax policies over the two pushes — :class:`LinearSoftmaxPolicy` and a
-  one-hidden-layer tanh network :class:`MLPPolicy` — each with its gradient of
-  ``Σ_i w_i log π(a_i | s_i)`` coded by hand (the tests compare it with finite differences);
-* :class:`Adam`, the optimiser, in a dozen lines;
-* :func:`reward_to_go`, :func:`full_return`, :func:`per_timestep_baseline` and
-  :func:`normalise`, the pieces that turn rewards into the weights ``A_t`` of each
-  ``∇ log π(a_t | s_t)``;
-* :class:`EpisodeCollector`, which runs gymnasium's numpy-vectorised CartPole and returns
-  complete episodes, masking out its autoreset steps;
-* :func:`train`, the loop, returning a :class:`History`.
+1. **The algorithm**: :class:`Config` (the settings), :func:`advantages` (the weight A_t of
+   each ∇log π(a_t|s_t): reward-to-go, minus a baseline, normalised),
+   :func:`policy_gradient` (ĝ = (1/m) Σ Σ A_t ∇log π(a_t|s_t)) and :func:`train` (play,
+   weigh, step uphill, repeat), which leaves a :class:`History`.
+2. **The pieces**: :func:`normalise` and the returns (:func:`reward_to_go`, from
+   :mod:`helpers.returns`); two softmax policies, :class:`LinearSoftmaxPolicy` and a
+   one-hidden-layer tanh network :class:`MLPPolicy`, each with its gradient of
+   ``Σ_i w_i log π(a_i | s_i)`` coded by hand (the tests compare it with finite
+   differences); :class:`Adam` in a dozen lines; :class:`EpisodeCollector`, which runs
+   gymnasium's numpy-vectorised CartPole and returns complete episodes, masking out its
+   autoreset steps.
+3. **Notebook 06's tools**: the improvement ladder, probe states, replaying a policy.
+
+The speed machinery (the fast sampler, the parameter views, the collector's step buffer,
+the clocks) lives in :mod:`helpers.reinforce_fast`: skip it on a first reading.
 
 A note on gymnasium 1.4's vectorised CartPole (``CartPoleVectorEnv``): its autoreset mode is
 ``NEXT_STEP``. When a sub-environment ends at step t, the *next* call to ``step`` ignores that
 sub-environment's action, resets it, and returns reward 0 with ``terminated = truncated =
 False``. That step is not an interaction: it is masked out of the training data and out of
-the step count.
+the step count (:meth:`EpisodeCollector._skip_autoreset_steps`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from helpers.distributions import log_softmax
+from helpers.reinforce_fast import ParameterViews, StepBuffer, Stopwatch, sample_actions
+from helpers.returns import (
+    BASELINE_KINDS,
+    batch_baseline,
+    minus_batch_baseline,
+    pad,
+    reward_to_go,
+    unpad,
+)
 from helpers.validation import (
     as_finite_scalar,
     as_float_array,
@@ -47,10 +61,314 @@ SOLVED_WINDOW = 100
 
 
 # ----------------------------------------------------------------------------------------
-# Policies
+# 1. The algorithm: settings, weights, the gradient estimate, the loop
 # ----------------------------------------------------------------------------------------
-class _SoftmaxPolicy:
-    """Shared machinery: parameters live in one flat vector ``self.theta`` (for Adam)."""
+BASELINES = ("none", "batch_mean", "leave_one_out")
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of a REINFORCE run; the defaults are notebook 06's (and the benchmark's).
+
+    * ``reward_to_go``: weight ∇log π(a_t|s_t) by G_t (True) or by the full return G_0.
+    * ``baseline``: ``"none"``, ``"batch_mean"`` (:func:`per_timestep_baseline`, the mean of
+      G_t over the batch's episodes alive at t, the episode itself included) or
+      ``"leave_one_out"`` (:func:`leave_one_out_baseline`, the others only).
+    * ``normalise``: centre the weights over the batch and divide by max(std, ``min_std``).
+    * ``optimizer``: ``"adam"`` (:class:`Adam`) or ``"sgd"``, plain gradient ascent
+      θ ← θ + η ĝ with η = ``lr``.
+
+    ``Config(reward_to_go=False, baseline="none", normalise=False, optimizer="sgd")`` is
+    textbook REINFORCE (Williams 1992): every step weighted by its episode's return.
+    """
+
+    policy: str = "mlp"
+    hidden: int = 8
+    lr: float = 0.08
+    gamma: float = 1.0
+    n_envs: int = 4
+    batch_episodes: int = 2
+    reward_to_go: bool = True
+    baseline: str = "batch_mean"
+    normalise: bool = True
+    min_std: float = 10.0  # floor on the normalising std (advantages are in units of reward)
+    optimizer: str = "adam"
+    max_steps: int = 100_000
+    stop: str = "budget"  # "budget", "solved", or "after_solved" (100 more episodes)
+
+    def validate(self):
+        if self.policy not in ("linear", "mlp"):
+            raise ValueError(f"policy must be 'linear' or 'mlp'; got {self.policy!r}.")
+        if self.stop not in ("budget", "solved", "after_solved"):
+            raise ValueError("stop must be 'budget', 'solved' or 'after_solved'; "
+                             f"got {self.stop!r}.")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}; got {self.baseline!r}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}.")
+        check_count("hidden", self.hidden)
+        check_positive("lr", self.lr)
+        if not as_finite_scalar("min_std", self.min_std) >= 0:
+            raise ValueError(f"min_std must be at least 0; got {self.min_std!r}.")
+        _check_gamma(self.gamma)
+        check_count("n_envs", self.n_envs)
+        check_count("batch_episodes", self.batch_episodes)
+        check_count("max_steps", self.max_steps)
+        return self
+
+
+
+def advantages(episodes, config: Config) -> list[np.ndarray]:
+    """The weight A_t of every ∇ log π(a_t|s_t), per episode, as ``config`` asks. Notebook 06.
+
+    Reward-to-go G_t (or the full return G_0), minus the chosen per-timestep baseline, then
+    normalised over the batch if asked.
+    """
+    if not episodes:
+        raise ValueError("need at least one episode.")
+    # credit: G_t, the rewards from step t on (or the whole return G_0 at every step)
+    ret = reward_to_go if config.reward_to_go else full_return
+    G = [ret(ep.rewards, config.gamma) for ep in episodes]
+    # baseline: subtract b_t, the batch's mean G_t at step t (episodes differ in length,
+    # so they are padded into one (m, T_max) array with a mask, and back)
+    if config.baseline in BASELINE_KINDS:
+        values, mask = pad(G)
+        G = unpad(minus_batch_baseline(values, mask, config.baseline), mask)
+    elif config.baseline != "none":
+        raise ValueError(f"baseline must be one of {BASELINES}; got {config.baseline!r}.")
+    # normalise: centre over every step of the batch, divide by max(std, min_std)
+    if config.normalise:
+        flat = normalise(np.concatenate(G), config.min_std)
+        G = np.split(flat, np.cumsum([g.size for g in G])[:-1])
+    return G
+
+
+
+def policy_gradient(policy, episodes, config: Config, weights=None) -> np.ndarray:
+    """ĝ = (1/m) Σ_episodes Σ_t A_t ∇θ log π_θ(a_t | s_t), the REINFORCE estimate. Notebook 06.
+
+    ``weights`` (one array per episode) replaces :func:`advantages` — e.g. a learned
+    critic's advantages (notebook 07).
+    """
+    A = np.concatenate(advantages(episodes, config) if weights is None else weights)
+    obs = np.concatenate([ep.obs for ep in episodes])
+    acts = np.concatenate([ep.actions for ep in episodes])
+    # REINFORCE: each score onehot(a_t) − π(·|s_t), weighted by A_t, summed over the steps
+    # and chained back to θ (the policy's _grad_fast), then averaged over the m episodes
+    return policy._grad_fast(obs, acts, A) / len(episodes)
+
+
+def train(config: Config = Config(), seed: int = 0, progress=None, env=None,
+          weigher=None, init=None) -> History:
+    """Run REINFORCE with ``config`` on seed ``seed`` (environment *and* policy rng).
+
+    ``progress`` is an optional callable ``progress(history)`` run after every update
+    (notebook 06 passes a tqdm bar's updater). ``env`` lets a caller build the vectorised
+    environment beforehand (the benchmark times from after it is built). ``weigher``, if
+    given, is called as ``weigher(episodes, policy)`` on every batch and returns the weights
+    A_t (one array per episode) in place of :func:`advantages`; it may learn as it goes (a
+    critic, notebook 07). ``init`` replaces the seed's random initial parameters (the
+    generator is still advanced as if they had been drawn, so everything else is the same
+    run): notebook 06 starts a run from θ₀ nudged by one rounding step. Notebook 06.
+    """
+    config = replace(config).validate()
+    seed = check_count("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+    policy = make_policy(config.policy, rng, config.hidden)
+    if init is not None:
+        policy.set_params(init)
+    opt = make_optimizer(config.optimizer, policy.n_params, config.lr)
+    collector = EpisodeCollector(config.n_envs, seed, env=env)
+    hist = History(config=config, seed=seed, params=[policy.theta.copy()])
+    hist.start_clock()
+    start = time.perf_counter()
+    while collector.steps < config.max_steps:
+        # play: at least m = batch_episodes complete episodes with the current policy
+        episodes = collector.collect(policy, rng, config.batch_episodes)
+        for ep in episodes:   # bookkeeping: return, step count, the "solved" test
+            hist.record(ep, collector.steps)
+        # weigh and estimate: A_t for every step, then ĝ = (1/m) Σ Σ A_t ∇log π(a_t|s_t)
+        weights = None if weigher is None else weigher(episodes, policy)
+        grad = policy_gradient(policy, episodes, config, weights)
+        # step uphill: θ ← θ + η ĝ (Adam rescales each parameter's step)
+        policy.theta = opt.ascent_step(policy.theta, grad)
+        hist.params.append(policy.theta.copy())
+        hist.batch_steps.append(collector.steps)
+        if progress is not None:
+            progress(hist)
+        if hist.done():
+            break
+    hist.wall_s = time.perf_counter() - start
+    hist.dummy_steps = collector.dummy_steps
+    if env is None:
+        collector.close()
+    return hist
+
+
+
+@dataclass
+class History:
+    """What a run leaves behind, for plots, the scrubber widget and the benchmark. Notebook 06."""
+
+    config: Config
+    seed: int
+    episode_returns: list = field(default_factory=list)
+    episode_end_steps: list = field(default_factory=list)   # real steps when each ended
+    episode_terminated: list = field(default_factory=list)
+    batch_steps: list = field(default_factory=list)         # real steps after each batch
+    params: list = field(default_factory=list)              # θ at start, then after each update
+    solved_episode: int | None = None   # number of episodes when the last-100 mean hit 475
+    solved_steps: int | None = None
+    solved_wall_s: float | None = None
+    solved_cpu_s: float | None = None   # CPU time of this process (less noisy on a busy machine)
+    wall_s: float = 0.0
+    dummy_steps: int = 0
+
+    _window_sum: float = field(default=0.0, repr=False)  # last-100 sum, kept by record()
+    _clock: Stopwatch = field(default_factory=Stopwatch, repr=False)  # wall and CPU time
+
+    @property
+    def solved(self) -> bool:
+        return self.solved_episode is not None
+
+    def start_clock(self):
+        """Start the wall and CPU clocks that ``solved_wall_s`` and ``solved_cpu_s`` read."""
+        self._clock.start()
+
+    def record(self, episode: Episode, steps: int):
+        """Book one finished episode: its return, its end step, and the "solved" test.
+
+        ``steps`` is used when the episode does not carry its own ``end_step``.
+        """
+        ret = episode.total_reward
+        self.episode_returns.append(ret)
+        self.episode_end_steps.append(episode.end_step if episode.end_step is not None
+                                      else steps)
+        self.episode_terminated.append(episode.terminated)
+        k = len(self.episode_returns)
+        self._window_sum += ret
+        if k > SOLVED_WINDOW:
+            self._window_sum -= self.episode_returns[k - 1 - SOLVED_WINDOW]
+        if (not self.solved and k >= SOLVED_WINDOW
+                and self._window_sum / SOLVED_WINDOW >= SOLVED_RETURN):
+            self.solved_episode, self.solved_steps = k, self.episode_end_steps[-1]
+            self.solved_wall_s, self.solved_cpu_s = self._clock.read()
+
+    def done(self) -> bool:
+        """Whether ``config.stop`` says the run is over (the step budget is checked apart)."""
+        stop = self.config.stop
+        return self.solved and (stop == "solved" or (
+            stop == "after_solved"
+            and len(self.episode_returns) >= self.solved_episode + SOLVED_WINDOW))
+
+    @property
+    def steps(self) -> int:
+        return self.episode_end_steps[-1] if self.episode_end_steps else 0
+
+    def returns_after_solving(self, n: int = SOLVED_WINDOW) -> np.ndarray:
+        """Returns of the (up to) ``n`` training episodes that followed the solve."""
+        if not self.solved:
+            return np.array([])
+        return np.asarray(self.episode_returns[self.solved_episode: self.solved_episode + n])
+
+    def returns_at(self, steps_grid, window: int = SOLVED_WINDOW) -> np.ndarray:
+        """Mean return of the last (up to) ``window`` episodes that ended by each step count.
+
+        ``window=100`` is the "solved" curve; notebook 06 compares variants with
+        ``window=20``, which lags the policy less. NaN before the first episode ends.
+        """
+        grid = as_float_array("steps_grid", steps_grid, ndim=1)
+        window = check_count("window", window)
+        ends = np.asarray(self.episode_end_steps)
+        rets = np.asarray(self.episode_returns, dtype=float)
+        csum = np.concatenate([[0.0], np.cumsum(rets)])
+        out = np.full(grid.size, np.nan)
+        for j, s in enumerate(grid):
+            k = int(np.searchsorted(ends, s, side="right"))  # episodes finished by s
+            if k:
+                lo = max(0, k - window)
+                out[j] = (csum[k] - csum[lo]) / (k - lo)
+        return out
+
+
+# ----------------------------------------------------------------------------------------
+# 2a. The weights' pieces (reward_to_go and the baselines: helpers.returns)
+# ----------------------------------------------------------------------------------------
+def _check_gamma(gamma):
+    g = as_finite_scalar("gamma (the discount)", gamma)
+    if not 0.0 <= g <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1]; got {gamma!r}.")
+    return g
+
+
+def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
+    """G_0 = Σ_k γ^k r_k repeated at every step: the weight of the plain REINFORCE estimator.
+
+    Notebook 06 compares it with :func:`reward_to_go`.
+    """
+    r = as_float_array("rewards", rewards, ndim=1)
+    return np.full(r.shape, reward_to_go(r, gamma)[0] if r.size else 0.0)
+
+
+def per_timestep_baseline(returns) -> np.ndarray:
+    """b_t = mean of G_t over the batch's episodes that are still running at step t.
+
+    ``returns`` is a list of per-episode return arrays (different lengths). Returns b, of
+    length T_max. An episode that ended before t has no G_t and does not count. With
+    undiscounted reward-to-go, G_t − b_t = L − mean(L′ of episodes alive at t): an episode is
+    credited for outlasting its peers, and steps that every running episode shared — such as
+    the last steps before the 500-step cut — get weight zero, so truncation is not punished.
+
+    The mean includes the episode itself, so G_t − b_t = (n_t − 1)/n_t · (G_t − mean of the
+    *others*), with n_t the number of episodes alive at t: a factor that changes with t
+    (it is 0 where an episode runs alone), so the expected update changes direction, not
+    only size. :func:`leave_one_out_baseline` is the unbiased alternative
+    (both: :func:`helpers.returns.batch_baseline` on the padded returns). Notebook 06.
+    """
+    return batch_baseline(*pad(returns), "batch_mean")[0]
+
+
+def leave_one_out_baseline(returns) -> list[np.ndarray]:
+    """For each episode i, b_t^(i) = mean of G_t over the *other* episodes running at step t.
+
+    ``returns`` is a list of per-episode return arrays; the result is a list of the same
+    shapes. Where no other episode is running at t the baseline is 0 (no comparison, so the
+    weight keeps its full G_t). Because b^(i) never looks at episode i, it is independent of
+    episode i's actions when the episodes are sampled independently from the current policy,
+    and subtracting it then leaves the expected update unchanged — unlike
+    :func:`per_timestep_baseline`, which includes the episode itself. (The collector's batches
+    are the episodes that end first, partly sampled by earlier parameters: there it is as
+    nearly unbiased as plain REINFORCE.) Notebook 06.
+    """
+    values, mask = pad(returns)
+    return unpad(batch_baseline(values, mask, "leave_one_out"), mask)
+
+
+def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray:
+    """(A − mean A) / max(std A, ``min_std``) over all steps of the batch. Notebook 06.
+
+    Keeps the size of the update the same whether episodes last 20 or 500 steps; the
+    centring is itself a (constant) baseline. ``min_std`` is a floor on the divisor: a batch
+    whose episodes barely differ (say one ends at 484 steps and one at 500) carries a small
+    signal, and dividing by its tiny spread would blow that up into a full-sized update.
+    With the floor its update stays small; a batch of identical episodes gives none.
+    """
+    a = as_float_array("advantages", advantages, ndim=1)
+    if a.size == 0:
+        raise ValueError("advantages is empty.")
+    floor = as_finite_scalar("min_std", min_std)
+    if floor < 0:
+        raise ValueError(f"min_std must be at least 0; got {min_std!r}.")
+    return (a - a.mean()) / (max(float(a.std()), floor) + eps)
+
+
+# ----------------------------------------------------------------------------------------
+# 2b. Policies, with their gradients by hand
+# ----------------------------------------------------------------------------------------
+class _SoftmaxPolicy(ParameterViews):
+    """Shared machinery: parameters live in one flat vector ``self.theta`` (for Adam);
+    ``_params()`` gives them as weight matrices (:class:`helpers.reinforce_fast.ParameterViews`)."""
 
     obs_dim: int
     n_actions: int
@@ -86,34 +404,9 @@ class _SoftmaxPolicy:
         rng = check_rng(rng)
         return self._sample_fast(self._check_obs(obs), rng)
 
-    def _params(self):
-        """The parameter blocks as views into ``theta`` (see each policy's ``_unpack``).
-
-        Rebuilt only when ``theta`` is replaced by a new array (once per update), not on
-        every forward pass; the views share memory with ``theta``, so editing it in place
-        shows through.
-        """
-        if self._params_of is not self.theta:
-            self._blocks, self._params_of = self._unpack(), self.theta
-        return self._blocks
-
-    _params_of = None  # the ``theta`` array that ``_blocks`` views
-
     def _sample_fast(self, obs, rng):
-        # inverse-CDF sampling on unnormalised weights e^(z − max z): the same draw as with
-        # π itself, without validating or normalising (this runs once per vector step, so
-        # it avoids numpy's generic reductions where it can)
-        z = self._forward(obs)[0]
-        u = rng.random(obs.shape[0])
-        if z.shape[1] == 2:
-            # two actions: the cumulative weights are e₀ and e₀ + e₁, and action 1 is drawn
-            # exactly when u·(e₀ + e₁) > e₀ — the general branch below, without cumsum/sum
-            z0, z1 = z[:, 0], z[:, 1]
-            m = np.maximum(z0, z1)
-            e0 = np.exp(z0 - m)
-            return (e0 < u * (e0 + np.exp(z1 - m))).astype(np.int64)
-        c = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
-        return (c[:, :-1] < (u * c[:, -1])[:, None]).sum(axis=1)
+        """:meth:`sample` without the checks (reinforce_fast.sample_actions)."""
+        return sample_actions(self._forward(obs)[0], rng)
 
     def objective(self, obs, actions, weights) -> float:
         """L(θ) = Σ_i w_i log π_θ(a_i | s_i), the surrogate whose gradient REINFORCE follows."""
@@ -135,10 +428,11 @@ class _SoftmaxPolicy:
         return self._grad_fast(obs, a, w)
 
     def _grad_fast(self, obs, a, w):
+        """:meth:`grad` without the checks: the training loop's data is known good."""
         logits, cache = self._forward(obs)
-        g = -np.exp(log_softmax(logits, axis=1))
-        g[np.arange(a.size), a] += 1.0  # onehot(a) − π
-        return self._backward(w[:, None] * g, cache)
+        score = -np.exp(log_softmax(logits, axis=1))    # −π(·|s_i)
+        score[np.arange(a.size), a] += 1.0              # onehot(a_i) − π(·|s_i) = ∇_logits log π
+        return self._backward(w[:, None] * score, cache)    # Σ_i w_i ∇θ log π(a_i|s_i)
 
 
 class LinearSoftmaxPolicy(_SoftmaxPolicy):
@@ -225,7 +519,7 @@ def make_policy(kind: str, rng, hidden: int = 16):
 
 
 # ----------------------------------------------------------------------------------------
-# Adam
+# 2c. Optimisers
 # ----------------------------------------------------------------------------------------
 class Adam:
     """Adam (Kingma & Ba, 2015), for gradient *ascent* on a flat parameter vector.
@@ -292,117 +586,7 @@ def make_optimizer(kind: str, n_params: int, lr: float):
 
 
 # ----------------------------------------------------------------------------------------
-# Returns, baselines, normalisation
-# ----------------------------------------------------------------------------------------
-def _check_gamma(gamma):
-    g = as_finite_scalar("gamma (the discount)", gamma)
-    if not 0.0 <= g <= 1.0:
-        raise ValueError(f"gamma must lie in [0, 1]; got {gamma!r}.")
-    return g
-
-
-def reward_to_go(rewards, gamma: float = 1.0) -> np.ndarray:
-    """G_t = Σ_{k ≥ t} γ^{k−t} r_k for one episode: the rewards from the action at t on.
-
-    An action cannot influence rewards that came before it, so only these enter its weight
-    (the earlier ones add noise, not signal). Notebook 06.
-    """
-    r = as_float_array("rewards", rewards, ndim=1)
-    g = _check_gamma(gamma)
-    out = r.tolist()  # Python floats: the same double arithmetic, without numpy's per-item cost
-    running = 0.0
-    for t in range(len(out) - 1, -1, -1):
-        running = out[t] + g * running
-        out[t] = running
-    return np.array(out, dtype=r.dtype)
-
-
-def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
-    """G_0 = Σ_k γ^k r_k repeated at every step: the weight of the plain REINFORCE estimator.
-
-    Notebook 06 compares it with :func:`reward_to_go`.
-    """
-    r = as_float_array("rewards", rewards, ndim=1)
-    return np.full(r.shape, reward_to_go(r, gamma)[0] if r.size else 0.0)
-
-
-def pad(sequences) -> tuple[np.ndarray, np.ndarray]:
-    """Stack m 1-D arrays of different lengths into (m, T_max) values and a boolean mask.
-
-    Used by :func:`per_timestep_baseline`. Notebook 06.
-    """
-    seqs = [as_float_array(f"sequence {i}", s, ndim=1) for i, s in enumerate(sequences)]
-    if not seqs:
-        raise ValueError("need at least one episode.")
-    t_max = max(s.size for s in seqs)
-    values = np.zeros((len(seqs), t_max))
-    mask = np.zeros((len(seqs), t_max), dtype=bool)
-    for i, s in enumerate(seqs):
-        values[i, : s.size] = s
-        mask[i, : s.size] = True
-    return values, mask
-
-
-def per_timestep_baseline(returns) -> np.ndarray:
-    """b_t = mean of G_t over the batch's episodes that are still running at step t.
-
-    ``returns`` is a list of per-episode return arrays (different lengths). Returns b, of
-    length T_max. An episode that ended before t has no G_t and does not count. With
-    undiscounted reward-to-go, G_t − b_t = L − mean(L′ of episodes alive at t): an episode is
-    credited for outlasting its peers, and steps that every running episode shared — such as
-    the last steps before the 500-step cut — get weight zero, so truncation is not punished.
-
-    The mean includes the episode itself, so G_t − b_t = (n_t − 1)/n_t · (G_t − mean of the
-    *others*), with n_t the number of episodes alive at t: a factor that changes with t
-    (it is 0 where an episode runs alone), so the expected update changes direction, not
-    only size. :func:`leave_one_out_baseline` is the unbiased alternative. Notebook 06.
-    """
-    values, mask = pad(returns)
-    return values.sum(axis=0) / mask.sum(axis=0)
-
-
-def leave_one_out_baseline(returns) -> list[np.ndarray]:
-    """For each episode i, b_t^(i) = mean of G_t over the *other* episodes running at step t.
-
-    ``returns`` is a list of per-episode return arrays; the result is a list of the same
-    shapes. Where no other episode is running at t the baseline is 0 (no comparison, so the
-    weight keeps its full G_t). Because b^(i) never looks at episode i, it is independent of
-    episode i's actions when the episodes are sampled independently from the current policy,
-    and subtracting it then leaves the expected update unchanged — unlike
-    :func:`per_timestep_baseline`, which includes the episode itself. (The collector's batches
-    are the episodes that end first, partly sampled by earlier parameters: there it is as
-    nearly unbiased as plain REINFORCE.) Notebook 06.
-    """
-    values, mask = pad(returns)
-    total, alive = values.sum(axis=0), mask.sum(axis=0)
-    out = []
-    for i, g in enumerate(values):
-        others = alive - mask[i]
-        b = np.divide(total - g, others, out=np.zeros_like(total), where=others > 0)
-        out.append(b[: int(mask[i].sum())])
-    return out
-
-
-def normalise(advantages, min_std: float = 0.0, eps: float = 1e-8) -> np.ndarray:
-    """(A − mean A) / max(std A, ``min_std``) over all steps of the batch. Notebook 06.
-
-    Keeps the size of the update the same whether episodes last 20 or 500 steps; the
-    centring is itself a (constant) baseline. ``min_std`` is a floor on the divisor: a batch
-    whose episodes barely differ (say one ends at 484 steps and one at 500) carries a small
-    signal, and dividing by its tiny spread would blow that up into a full-sized update.
-    With the floor its update stays small; a batch of identical episodes gives none.
-    """
-    a = as_float_array("advantages", advantages, ndim=1)
-    if a.size == 0:
-        raise ValueError("advantages is empty.")
-    floor = as_finite_scalar("min_std", min_std)
-    if floor < 0:
-        raise ValueError(f"min_std must be at least 0; got {min_std!r}.")
-    return (a - a.mean()) / (max(float(a.std()), floor) + eps)
-
-
-# ----------------------------------------------------------------------------------------
-# Collecting episodes from the vectorised environment
+# 2d. Episodes from the vectorised environment
 # ----------------------------------------------------------------------------------------
 @dataclass
 class Episode:
@@ -430,6 +614,7 @@ class Episode:
         return float(self.rewards.sum())
 
 
+
 def make_cartpole_env(n_envs: int):
     """gymnasium's numpy-vectorised CartPole-v1 with ``n_envs`` sub-environments. Notebook 06."""
     import gymnasium as gym
@@ -438,62 +623,54 @@ def make_cartpole_env(n_envs: int):
     return gym.make_vec("CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point")
 
 
+
 class EpisodeCollector:
     """Steps a vectorised CartPole with a policy and hands back complete episodes.
 
-    * ``prev_done[i]`` remembers that sub-environment i ended at the previous step; the
-      current step is then gymnasium's autoreset dummy (action ignored, reward 0): it is
-      not stored and not counted in :attr:`steps`.
+    * Gymnasium's autoreset steps are masked (:meth:`_skip_autoreset_steps`): not stored,
+      not counted in :attr:`steps`.
     * Episodes carry over between calls of :meth:`collect`: an episode still running when a
       batch is complete is finished in the next batch (its first part was sampled with the
       previous parameters — a small, usual approximation that wastes no interaction).
     * :attr:`steps` counts real environment steps; :attr:`dummy_steps` the masked ones.
+    * The steps of running episodes wait in a :class:`helpers.reinforce_fast.StepBuffer`.
 
     Introduced in notebook 06.
     """
-
-    _CAPACITY = 2048  # vector steps kept in the buffers (an episode lasts at most 500)
 
     def __init__(self, n_envs: int, seed: int, env=None):
         self.env = make_cartpole_env(n_envs) if env is None else env
         self.n_envs = n = self.env.num_envs
         check_count("seed", seed, minimum=0)
         self.obs, _ = self.env.reset(seed=seed)
-        self.prev_done = np.zeros(n, dtype=bool)
-        # step k of sub-environment i is stored at [k, i]; its episode began at start[i]
-        self._obs = np.zeros((self._CAPACITY, n, self.obs.shape[1]))
-        self._act = np.zeros((self._CAPACITY, n), dtype=np.int64)
-        self._rew = np.zeros((self._CAPACITY, n))
-        self._k = 0
-        self._start = np.zeros(n, dtype=np.int64)
+        self.prev_done = np.zeros(n, dtype=bool)    # which sub-environments ended last step
+        self.buffer = StepBuffer(n, self.obs.shape[1])
         self.steps = 0
         self.dummy_steps = 0
 
-    def _make_room(self):
-        lo = int(self._start.min())
-        keep = self._k - lo
-        for buf in (self._obs, self._act, self._rew):
-            buf[:keep] = buf[lo: self._k]
-        self._start -= lo
-        self._k = keep
+    # Gymnasium's autoreset (``NEXT_STEP`` mode, gymnasium 1.x). When sub-environment i ends
+    # (terminated or truncated) on one step, it is not reset there: the *next* call to
+    # env.step ignores i's action, resets it, and returns reward 0 with terminated =
+    # truncated = False. That step is not an interaction. Storing it would add a fake
+    # (state, action, reward 0) to the next episode's start; counting it would inflate the
+    # step budget. So every step, the sub-environments that ended on the previous step are
+    # skipped: their new episode starts on the *next* row of the buffer.
+    def _skip_autoreset_steps(self) -> int:
+        """Mark this step of the sub-environments that ended last step as an autoreset dummy
+        (their next episode starts after it); return how many there are."""
+        dummy = self.prev_done
+        n_dummy = np.count_nonzero(dummy)      # (a plain int; cheaper than dummy.sum())
+        if n_dummy:
+            self.buffer.start[dummy] = self.buffer.k + 1
+        return n_dummy
 
     def step(self, policy, rng) -> list[Episode]:
         """One vector step; returns the episodes that ended on it (usually none)."""
-        if self._k == self._CAPACITY:
-            self._make_room()
-        # This runs once per vector step, so it allocates little: the float32 observations
-        # are converted straight into the buffer row the policy then reads.
-        k = self._k
-        obs = self._obs[k]
-        obs[...] = self.obs
+        obs = self.buffer.observation_row(self.obs)
         actions = policy._sample_fast(obs, rng)
         next_obs, reward, terminated, truncated, _ = self.env.step(actions)
-        self._act[k] = actions
-        self._rew[k] = reward
-        dummy = self.prev_done               # autoreset step: action ignored, not counted
-        n_dummy = np.count_nonzero(dummy)    # (a plain int; cheaper than dummy.sum())
-        if n_dummy:
-            self._start[dummy] = k + 1       # the new episode starts on the next step
+        self.buffer.record(actions, reward)
+        n_dummy = self._skip_autoreset_steps()
         self.steps += self.n_envs - n_dummy
         self.dummy_steps += n_dummy
         done = terminated | truncated
@@ -502,16 +679,13 @@ class EpisodeCollector:
             # An episode that ends on this step ends at this step's count of real steps; two
             # ending together share it, and no episode is credited with later steps.
             for i in done.nonzero()[0]:
-                s = self._start[i]
-                finished.append(Episode(self._obs[s: k + 1, i].copy(),
-                                        self._act[s: k + 1, i].copy(),
-                                        self._rew[s: k + 1, i].copy(),
+                finished.append(Episode(*self.buffer.episode(i),
                                         bool(terminated[i]), bool(truncated[i]),
                                         final_obs=np.array(next_obs[i], dtype=float),
                                         end_step=int(self.steps)))
         self.prev_done = done
         self.obs = next_obs
-        self._k = k + 1
+        self.buffer.advance()
         return finished
 
     def collect(self, policy, rng, n_episodes: int) -> list[Episode]:
@@ -540,63 +714,8 @@ def sample_episodes(policy, n_episodes: int, seed: int, n_envs: int = 4) -> list
 
 
 # ----------------------------------------------------------------------------------------
-# The REINFORCE update and the training loop
+# 3. Notebook 06's tools
 # ----------------------------------------------------------------------------------------
-BASELINES = ("none", "batch_mean", "leave_one_out")
-OPTIMIZERS = ("adam", "sgd")
-
-
-@dataclass(frozen=True)
-class Config:
-    """Settings of a REINFORCE run; the defaults are notebook 06's (and the benchmark's).
-
-    * ``reward_to_go``: weight ∇log π(a_t|s_t) by G_t (True) or by the full return G_0.
-    * ``baseline``: ``"none"``, ``"batch_mean"`` (:func:`per_timestep_baseline`, the mean of
-      G_t over the batch's episodes alive at t, the episode itself included) or
-      ``"leave_one_out"`` (:func:`leave_one_out_baseline`, the others only).
-    * ``normalise``: centre the weights over the batch and divide by max(std, ``min_std``).
-    * ``optimizer``: ``"adam"`` (:class:`Adam`) or ``"sgd"``, plain gradient ascent
-      θ ← θ + η ĝ with η = ``lr``.
-
-    ``Config(reward_to_go=False, baseline="none", normalise=False, optimizer="sgd")`` is
-    textbook REINFORCE (Williams 1992): every step weighted by its episode's return.
-    """
-
-    policy: str = "mlp"
-    hidden: int = 8
-    lr: float = 0.08
-    gamma: float = 1.0
-    n_envs: int = 4
-    batch_episodes: int = 2
-    reward_to_go: bool = True
-    baseline: str = "batch_mean"
-    normalise: bool = True
-    min_std: float = 10.0  # floor on the normalising std (advantages are in units of reward)
-    optimizer: str = "adam"
-    max_steps: int = 100_000
-    stop: str = "budget"  # "budget", "solved", or "after_solved" (100 more episodes)
-
-    def validate(self):
-        if self.policy not in ("linear", "mlp"):
-            raise ValueError(f"policy must be 'linear' or 'mlp'; got {self.policy!r}.")
-        if self.stop not in ("budget", "solved", "after_solved"):
-            raise ValueError("stop must be 'budget', 'solved' or 'after_solved'; "
-                             f"got {self.stop!r}.")
-        if self.baseline not in BASELINES:
-            raise ValueError(f"baseline must be one of {BASELINES}; got {self.baseline!r}.")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}.")
-        check_count("hidden", self.hidden)
-        check_positive("lr", self.lr)
-        if not as_finite_scalar("min_std", self.min_std) >= 0:
-            raise ValueError(f"min_std must be at least 0; got {self.min_std!r}.")
-        _check_gamma(self.gamma)
-        check_count("n_envs", self.n_envs)
-        check_count("batch_episodes", self.batch_episodes)
-        check_count("max_steps", self.max_steps)
-        return self
-
-
 def improvement_ladder() -> dict[str, Config]:
     """Textbook REINFORCE, then one named improvement at a time, ending at ``Config()``.
 
@@ -618,176 +737,13 @@ def improvement_ladder() -> dict[str, Config]:
             "+ normalisation": agent}
 
 
+
 #: States at which notebook 06 reads what a trained policy does: (x, ẋ, φ, φ̇).
 PROBE_STATES = np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.08, 0.0], [0.0, 0.0, -0.08, 0.0],
                          [0.0, 0.0, 0.0, 0.5], [0.0, 0.0, 0.0, -0.5], [1.5, 0.5, 0.0, 0.0]])
 PROBE_LABELS = ("upright, still", "tilted right", "tilted left", "falling right",
                 "falling left", "cart right, moving right")
 
-
-def advantages(episodes, config: Config) -> list[np.ndarray]:
-    """The weight A_t of every ∇ log π(a_t|s_t), per episode, as ``config`` asks. Notebook 06.
-
-    Reward-to-go G_t (or the full return G_0), minus the chosen per-timestep baseline, then
-    normalised over the batch if asked.
-    """
-    if not episodes:
-        raise ValueError("need at least one episode.")
-    ret = reward_to_go if config.reward_to_go else full_return
-    G = [ret(ep.rewards, config.gamma) for ep in episodes]
-    if config.baseline == "batch_mean":
-        b = per_timestep_baseline(G)
-        G = [g - b[: g.size] for g in G]
-    elif config.baseline == "leave_one_out":
-        G = [g - b for g, b in zip(G, leave_one_out_baseline(G), strict=True)]
-    elif config.baseline != "none":
-        raise ValueError(f"baseline must be one of {BASELINES}; got {config.baseline!r}.")
-    if config.normalise:
-        flat = normalise(np.concatenate(G), config.min_std)
-        G = np.split(flat, np.cumsum([g.size for g in G])[:-1])
-    return G
-
-
-def policy_gradient(policy, episodes, config: Config, weights=None) -> np.ndarray:
-    """ĝ = (1/m) Σ_episodes Σ_t A_t ∇θ log π_θ(a_t | s_t), the REINFORCE estimate. Notebook 06.
-
-    ``weights`` (one array per episode) replaces :func:`advantages` — e.g. a learned
-    critic's advantages (notebook 07).
-    """
-    A = np.concatenate(advantages(episodes, config) if weights is None else weights)
-    obs = np.concatenate([ep.obs for ep in episodes])
-    acts = np.concatenate([ep.actions for ep in episodes])
-    return policy._grad_fast(obs, acts, A) / len(episodes)
-
-
-@dataclass
-class History:
-    """What a run leaves behind, for plots, the scrubber widget and the benchmark. Notebook 06."""
-
-    config: Config
-    seed: int
-    episode_returns: list = field(default_factory=list)
-    episode_end_steps: list = field(default_factory=list)   # real steps when each ended
-    episode_terminated: list = field(default_factory=list)
-    batch_steps: list = field(default_factory=list)         # real steps after each batch
-    params: list = field(default_factory=list)              # θ at start, then after each update
-    solved_episode: int | None = None   # number of episodes when the last-100 mean hit 475
-    solved_steps: int | None = None
-    solved_wall_s: float | None = None
-    solved_cpu_s: float | None = None   # CPU time of this process (less noisy on a busy machine)
-    wall_s: float = 0.0
-    dummy_steps: int = 0
-
-    _window_sum: float = field(default=0.0, repr=False)  # last-100 sum, kept by record()
-    _clock: tuple = field(default=(0.0, 0.0), repr=False)  # perf_counter, process_time
-
-    @property
-    def solved(self) -> bool:
-        return self.solved_episode is not None
-
-    def start_clock(self):
-        """Start the wall and CPU clocks that ``solved_wall_s`` and ``solved_cpu_s`` read."""
-        self._clock = (time.perf_counter(), time.process_time())
-
-    def record(self, episode: Episode, steps: int):
-        """Book one finished episode: its return, its end step, and the "solved" test.
-
-        ``steps`` is used when the episode does not carry its own ``end_step``.
-        """
-        ret = episode.total_reward
-        self.episode_returns.append(ret)
-        self.episode_end_steps.append(episode.end_step if episode.end_step is not None
-                                      else steps)
-        self.episode_terminated.append(episode.terminated)
-        k = len(self.episode_returns)
-        self._window_sum += ret
-        if k > SOLVED_WINDOW:
-            self._window_sum -= self.episode_returns[k - 1 - SOLVED_WINDOW]
-        if (not self.solved and k >= SOLVED_WINDOW
-                and self._window_sum / SOLVED_WINDOW >= SOLVED_RETURN):
-            self.solved_episode, self.solved_steps = k, self.episode_end_steps[-1]
-            self.solved_wall_s = time.perf_counter() - self._clock[0]
-            self.solved_cpu_s = time.process_time() - self._clock[1]
-
-    def done(self) -> bool:
-        """Whether ``config.stop`` says the run is over (the step budget is checked apart)."""
-        stop = self.config.stop
-        return self.solved and (stop == "solved" or (
-            stop == "after_solved"
-            and len(self.episode_returns) >= self.solved_episode + SOLVED_WINDOW))
-
-    @property
-    def steps(self) -> int:
-        return self.episode_end_steps[-1] if self.episode_end_steps else 0
-
-    def returns_after_solving(self, n: int = SOLVED_WINDOW) -> np.ndarray:
-        """Returns of the (up to) ``n`` training episodes that followed the solve."""
-        if not self.solved:
-            return np.array([])
-        return np.asarray(self.episode_returns[self.solved_episode: self.solved_episode + n])
-
-    def returns_at(self, steps_grid, window: int = SOLVED_WINDOW) -> np.ndarray:
-        """Mean return of the last (up to) ``window`` episodes that ended by each step count.
-
-        ``window=100`` is the "solved" curve; notebook 06 compares variants with
-        ``window=20``, which lags the policy less. NaN before the first episode ends.
-        """
-        grid = as_float_array("steps_grid", steps_grid, ndim=1)
-        window = check_count("window", window)
-        ends = np.asarray(self.episode_end_steps)
-        rets = np.asarray(self.episode_returns, dtype=float)
-        csum = np.concatenate([[0.0], np.cumsum(rets)])
-        out = np.full(grid.size, np.nan)
-        for j, s in enumerate(grid):
-            k = int(np.searchsorted(ends, s, side="right"))  # episodes finished by s
-            if k:
-                lo = max(0, k - window)
-                out[j] = (csum[k] - csum[lo]) / (k - lo)
-        return out
-
-
-def train(config: Config = Config(), seed: int = 0, progress=None, env=None,
-          weigher=None, init=None) -> History:
-    """Run REINFORCE with ``config`` on seed ``seed`` (environment *and* policy rng).
-
-    ``progress`` is an optional callable ``progress(history)`` run after every update
-    (notebook 06 passes a tqdm bar's updater). ``env`` lets a caller build the vectorised
-    environment beforehand (the benchmark times from after it is built). ``weigher``, if
-    given, is called as ``weigher(episodes, policy)`` on every batch and returns the weights
-    A_t (one array per episode) in place of :func:`advantages`; it may learn as it goes (a
-    critic, notebook 07). ``init`` replaces the seed's random initial parameters (the
-    generator is still advanced as if they had been drawn, so everything else is the same
-    run): notebook 06 starts a run from θ₀ nudged by one rounding step. Notebook 06.
-    """
-    config = replace(config).validate()
-    seed = check_count("seed", seed, minimum=0)
-    rng = np.random.default_rng(seed)
-    policy = make_policy(config.policy, rng, config.hidden)
-    if init is not None:
-        policy.set_params(init)
-    opt = make_optimizer(config.optimizer, policy.n_params, config.lr)
-    collector = EpisodeCollector(config.n_envs, seed, env=env)
-    hist = History(config=config, seed=seed, params=[policy.theta.copy()])
-    hist.start_clock()
-    start = time.perf_counter()
-    while collector.steps < config.max_steps:
-        episodes = collector.collect(policy, rng, config.batch_episodes)
-        for ep in episodes:   # bookkeeping: return, step count, the "solved" test
-            hist.record(ep, collector.steps)
-        weights = None if weigher is None else weigher(episodes, policy)
-        grad = policy_gradient(policy, episodes, config, weights)
-        policy.theta = opt.ascent_step(policy.theta, grad)
-        hist.params.append(policy.theta.copy())
-        hist.batch_steps.append(collector.steps)
-        if progress is not None:
-            progress(hist)
-        if hist.done():
-            break
-    hist.wall_s = time.perf_counter() - start
-    hist.dummy_steps = collector.dummy_steps
-    if env is None:
-        collector.close()
-    return hist
 
 
 def first_different_episode(history_a: History, history_b: History) -> int:

@@ -47,10 +47,11 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from helpers import exact
 from helpers.validation import (
     as_finite_scalar,
     as_float_array,
@@ -366,29 +367,57 @@ def _rewards(rewards) -> np.ndarray:
     return r
 
 
+def _check_ddof(ddof, m):
+    if ddof not in (0, 1):
+        raise ValueError(f"ddof must be 0 (population std) or 1 (sample std); got {ddof!r}.")
+    if m - ddof < 1:
+        raise ValueError("the sample std (ddof = 1) of a single reward is undefined: GRPO "
+                         "needs at least two answers per prompt (m >= 2).")
+
+
+def _std(R, ddof):
+    """The std of each group (the last axis of R), kept as an axis."""
+    centred = R - R.mean(axis=-1, keepdims=True)
+    return np.sqrt((centred ** 2).sum(axis=-1, keepdims=True) / (R.shape[-1] - ddof))
+
+
+def _group_advantages(R, estimator: str, ddof: int = 1, eps: float = GRPO_EPS) -> np.ndarray:
+    """A_i for every group at once: R has shape (..., m), one group of rewards per row.
+
+    The one implementation of the estimators' advantages: :func:`advantages` applies it to
+    one group, the exact expectations (:func:`update_moments`) to every group of classes."""
+    baseline, use_std, _ = _SPEC[estimator]
+    m = R.shape[-1]
+    if use_std:
+        _check_ddof(ddof, m)
+        centred = R - R.mean(axis=-1, keepdims=True)
+        scale = _std(R, ddof) + eps                 # all equal: 0/(0 + ε) = 0
+        return np.divide(centred, scale, out=np.zeros_like(centred), where=scale != 0)
+    if baseline == "none":
+        return R.copy()
+    if baseline == "leave_one_out":
+        if m < 2:
+            raise ValueError("leave-one-out needs at least two answers per prompt (m >= 2): "
+                             "with m = 1 there is no other answer to average.")
+        return R - (R.sum(axis=-1, keepdims=True) - R) / (m - 1)
+    return R - R.mean(axis=-1, keepdims=True)
+
+
 def group_std(rewards, ddof: int = 1) -> float:
     """The group's standard deviation: sample std (ddof = 1, TRL and sail-sg/oat) by
     default; ddof = 0 is the population std (numpy's default, ``reinforce.normalise``).
 
     Introduced in notebook 09."""
     r = _rewards(rewards)
-    if ddof not in (0, 1):
-        raise ValueError(f"ddof must be 0 (population std) or 1 (sample std); got {ddof!r}.")
-    if r.size - ddof < 1:
-        raise ValueError("the sample std (ddof = 1) of a single reward is undefined: GRPO "
-                         "needs at least two answers per prompt (m >= 2).")
-    return float(np.sqrt(((r - r.mean()) ** 2).sum() / (r.size - ddof)))
+    _check_ddof(ddof, r.size)
+    return float(_std(r, ddof)[0])
 
 
 def rloo_advantages(rewards) -> np.ndarray:
     """r_i − (mean of the other m − 1 rewards): RLOO's advantage. Introduced in notebook 09.
 
     Ahmadian et al. (2024, §2.3) after Kool et al. (2019). Needs m >= 2."""
-    r = _rewards(rewards)
-    if r.size < 2:
-        raise ValueError("leave-one-out needs at least two answers per prompt (m >= 2): with "
-                         "m = 1 there is no other answer to average.")
-    return r - (r.sum() - r) / (r.size - 1)
+    return _group_advantages(_rewards(rewards), "rloo")
 
 
 def grpo_advantages(rewards, ddof: int = 1, eps: float = GRPO_EPS) -> np.ndarray:
@@ -400,25 +429,13 @@ def grpo_advantages(rewards, ddof: int = 1, eps: float = GRPO_EPS) -> np.ndarray
     eps = as_finite_scalar("eps", eps)
     if eps < 0:
         raise ValueError(f"eps must be at least 0; got {eps!r}.")
-    centred = r - r.mean()
-    s = group_std(r, ddof)
-    if s + eps == 0:
-        return np.zeros_like(r)
-    return centred / (s + eps)
+    return _group_advantages(r, "grpo", ddof, eps)
 
 
 def advantages(rewards, estimator: str) -> np.ndarray:
     """The advantage A_i each estimator gives answer i of one group (before any length
     factor and the 1/m). Introduced in notebook 09."""
-    baseline, use_std, _ = _SPEC[_estimator(estimator)]
-    r = _rewards(rewards)
-    if use_std:
-        return grpo_advantages(r)
-    if baseline == "none":
-        return r.copy()
-    if baseline == "leave_one_out":
-        return rloo_advantages(r)
-    return r - r.mean()
+    return _group_advantages(_rewards(rewards), _estimator(estimator))
 
 
 def length_factors(lengths, estimator: str, max_len: int = MAX_LEN) -> np.ndarray:
@@ -462,22 +479,29 @@ def estimate(task: Task, theta, estimator: str, m: int, rng) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------
-# Exact expectation and variance of every estimator
+# Exact expectation and variance of every estimator (helpers.exact)
 # ----------------------------------------------------------------------------------------
-def _binomial(n: int, p: float) -> np.ndarray:
-    """P(k successes in n) for k = 0..n (in logs, so large n does not overflow)."""
-    if p <= 0 or p >= 1:
-        out = np.zeros(n + 1)
-        out[0 if p <= 0 else n] = 1.0
-        return out
-    k = np.arange(n + 1)
-    log_comb = np.array([math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
-                         for j in k])
-    return np.exp(log_comb + k * math.log(p) + (n - k) * math.log1p(-p))
+def _class_log_probs(p: float) -> np.ndarray:
+    """log P(reward 0), log P(reward 1) for an answer correct with probability p."""
+    out = np.full(2, -np.inf)
+    if p < 1:
+        out[0] = math.log1p(-p)
+    if p > 0:
+        out[1] = math.log(p)
+    return out
 
 
-def _group(first: list, n_ones: int, n_zeros: int) -> np.ndarray:
-    return np.array(first + [1.0] * n_ones + [0.0] * n_zeros)
+def _others(m: int, p: float):
+    """Every multiset of the rewards of m other answers (row k has k correct), and its
+    probability when each is correct with probability p."""
+    b = exact.batches(2, m)
+    return b.index.astype(float), b.weights_from_log(_class_log_probs(p))
+
+
+def _first_advantages(estimator: str, reward, others) -> np.ndarray:
+    """A_1 of the groups [reward, *row] for every row of ``others``."""
+    first = np.full((others.shape[0], 1), float(reward))
+    return _group_advantages(np.concatenate([first, others], axis=1), estimator)[:, 0]
 
 
 def mean_advantage(estimator: str, m: int, p: float, reward: int) -> float:
@@ -485,9 +509,10 @@ def mean_advantage(estimator: str, m: int, p: float, reward: int) -> float:
 
     Introduced in notebook 09."""
     estimator, m = _estimator(estimator), check_count("m", m)
-    probs = _binomial(m - 1, p)
-    return float(sum(w * advantages(_group([reward], k, m - 1 - k), estimator)[0]
-                     for k, w in enumerate(probs) if w > 0))
+    if m == 1:
+        return float(advantages([float(reward)], estimator)[0])
+    others, w = _others(m - 1, p)
+    return float(w @ _first_advantages(estimator, reward, others))
 
 
 def difficulty_weight(estimator: str, m: int, p: float) -> float:
@@ -500,58 +525,65 @@ def difficulty_weight(estimator: str, m: int, p: float) -> float:
     return mean_advantage(estimator, m, p, 1) - mean_advantage(estimator, m, p, 0)
 
 
-def _bernstein_integral(d: np.ndarray, p: float) -> float:
-    """∫_0^p Σ_k d_k C(n,k) u^k (1−u)^(n−k) du, exactly (n = len(d) − 1)."""
-    n = d.size - 1
-    b = _binomial(n + 1, p)  # Bernstein basis of degree n + 1 at p
-    return float(sum(d[k] * b[k + 1:].sum() for k in range(n + 1)) / (n + 1))
-
-
 def reweighted_objective(task: Task, theta, estimator: str, m: int) -> float:
     """J̃(θ) = mean_q F_m(p_q) with F_m(p) = ∫_0^p c_m(u) du: the objective whose exact
     gradient is the expected update of an estimator *without* a length factor (for GRPO
-    without 1/|y|, F_m → 2 arcsin √p as m grows). Introduced in notebook 09."""
+    without 1/|y|, F_m → 2 arcsin √p as m grows). Introduced in notebook 09.
+
+    c_m(u) = Σ_k d_k C(m−1, k) u^k (1−u)^(m−1−k), d_k the difference of A_1 with k of the
+    others correct; each Bernstein polynomial integrates to (1/m) P(more than k of m
+    answers correct)."""
     estimator, m = _estimator(estimator), check_count("m", m)
     if _SPEC[estimator][2] != "none":
         raise ValueError(f"{estimator} divides by the answer's length: its expected update is "
                          "not the gradient of a function of the success rates.")
-    d = np.array([advantages(_group([1.0], k, m - 1 - k), estimator)[0]
-                  - advantages(_group([0.0], k, m - 1 - k), estimator)[0]
-                  for k in range(m)])
-    return float(np.mean([_bernstein_integral(d, p) for p in task.success(theta)]))
+    others = exact.batches(2, m - 1).index.astype(float) if m > 1 else np.zeros((1, 0))
+    d = _first_advantages(estimator, 1, others) - _first_advantages(estimator, 0, others)
+
+    def integral(p):
+        _, w = _others(m, p)                       # row j: j of m answers correct
+        tail = np.cumsum(w[::-1])[::-1]            # P(at least j correct)
+        return float(d @ tail[1:]) / m
+
+    return float(np.mean([integral(p) for p in task.success(theta)]))
 
 
-def _prompt_moments(task: Task, theta, q: int, estimator: str, m: int, mean_only=False):
-    """Exact E[ĝ_q] and E‖ĝ_q‖² for one prompt (ĝ_q = Σ_i w_i ∇log π(y_i|q))."""
-    pi = task.probs(theta)[q]
-    r = task.rewards[q]
+def _prompt_moments(task: Task, theta, q: int, estimator: str, m: int,
+                    mean_only: bool = False) -> exact.Moments:
+    """Exact moments of ĝ_q = Σ_i w_i h(y_i), h(y) = (length factor) ∇log π(y|q), for one
+    prompt: the weights depend on the group only through the rewards, so
+    :func:`helpers.exact.lumped` sums over the groups' numbers of correct answers."""
+    pi, r = task.probs(theta)[q], task.rewards[q]
     h = task.scores(theta, q) * length_factors(task.answers.lengths, estimator,
                                                task.max_len)[:, None]
-    p = float(pi @ r)
-    u = {a: (pi * (r == a)) @ h for a in (0, 1)}              # Σ_{y: r=a} π λ ∇log π
-    v = {a: (pi * (r == a)) @ (h * h).sum(1) for a in (0, 1)}  # Σ_{y: r=a} π λ² ‖∇log π‖²
-    mean = sum(mean_advantage(estimator, m, p, a) * u[a] for a in (0, 1))
-    if mean_only:
-        return mean, None
-    first = _binomial(m - 1, p)
-    sq_self = sum(v[a] * sum(w * advantages(_group([a], k, m - 1 - k), estimator)[0] ** 2
-                             for k, w in enumerate(first) if w > 0) for a in (0, 1))
-    cross = 0.0
-    if m >= 2:
-        second = _binomial(m - 2, p)
-        for a, b in itertools.product((0, 1), repeat=2):
-            ab = sum(w * np.prod(advantages(_group([a, b], k, m - 2 - k), estimator)[:2])
-                     for k, w in enumerate(second) if w > 0)
-            cross += ab * (u[a] @ u[b])
-    second_moment = (sq_self + (m - 1) * cross) / m
-    return mean, second_moment
+    P = np.array([pi @ (r == c) for c in (0, 1)])                  # P(reward = c)
+    safe = np.where(P > 0, P, 1.0)
+    mu = np.array([(pi * (r == c)) @ h for c in (0, 1)]) / safe[:, None]   # E[h | c]
+    sq = None if mean_only else np.array([(pi * (r == c)) @ (h * h).sum(1)
+                                          for c in (0, 1)]) / safe        # E[‖h‖² | c]
+    return exact.lumped(lambda c: _group_advantages(c.astype(float), estimator) / m,
+                        P, mu, sq, m)
+
+
+def update_moments(task: Task, theta, estimator: str, m: int, *,
+                   mean_only: bool = False) -> exact.Moments:
+    """The exact :class:`helpers.exact.Moments` of the update ĝ (m answers per prompt,
+    averaged over the prompts) against ∇J: E[ĝ], E‖ĝ − Eĝ‖², bias, angle, length ratio.
+    ``mean_only`` skips the variance (NaN). Introduced in notebook 09; used by notebook 12.
+    """
+    estimator, m = _estimator(estimator), check_count("m", m)
+    parts = [_prompt_moments(task, theta, q, estimator, m, mean_only)
+             for q in range(task.n_prompts)]
+    both = exact.average_of_independent(parts)
+    return replace(both, reference=task.grad_J(theta))
 
 
 def expected_update(task: Task, theta, estimator: str, m: int) -> np.ndarray:
     """E[ĝ] exactly, for m answers per prompt. Introduced in notebook 09."""
     estimator, m = _estimator(estimator), check_count("m", m)
-    return sum(_prompt_moments(task, theta, q, estimator, m, mean_only=True)[0]
-               for q in range(task.n_prompts)) / task.n_prompts
+    parts = [_prompt_moments(task, theta, q, estimator, m, mean_only=True)
+             for q in range(task.n_prompts)]
+    return exact.average_of_independent(parts).mean
 
 
 def update_variance(task: Task, theta, estimator: str, m: int) -> float:
@@ -559,34 +591,23 @@ def update_variance(task: Task, theta, estimator: str, m: int) -> float:
 
     Introduced in notebook 09."""
     estimator, m = _estimator(estimator), check_count("m", m)
-    total = 0.0
-    for q in range(task.n_prompts):
-        mean, second = _prompt_moments(task, theta, q, estimator, m)
-        total += second - mean @ mean
-    return float(total / task.n_prompts**2)
+    parts = [_prompt_moments(task, theta, q, estimator, m) for q in range(task.n_prompts)]
+    return exact.average_of_independent(parts).trace_cov
 
 
-def angle_degrees(u, v) -> float:
-    """The angle between two vectors, in degrees. Introduced in notebook 09."""
-    u, v = as_float_array("u", u, ndim=1), as_float_array("v", v, ndim=1)
-    nu, nv = np.linalg.norm(u), np.linalg.norm(v)
-    if nu == 0 or nv == 0:
-        raise ValueError("the angle to a zero vector is undefined.")
-    return float(np.degrees(np.arccos(np.clip(u @ v / (nu * nv), -1.0, 1.0))))
+#: the angle between two vectors, in degrees (:func:`helpers.exact.angle_between`)
+angle_degrees = exact.angle_between
 
 
 def comparison_table(task: Task, theta, estimators, ms) -> list[dict]:
     """For each estimator and m: angle of E[ĝ] to ∇J, ‖E ĝ‖/‖∇J‖, the variance
     E‖ĝ − Eĝ‖² and the relative variance E‖ĝ − Eĝ‖²/‖Eĝ‖². Introduced in notebook 09."""
-    grad = task.grad_J(theta)
     rows = []
     for est in estimators:
         for m in ms:
-            mean = expected_update(task, theta, est, m)
-            var = update_variance(task, theta, est, m)
-            rows.append(dict(estimator=est, m=m, angle=angle_degrees(mean, grad),
-                             norm_ratio=float(np.linalg.norm(mean) / np.linalg.norm(grad)),
-                             variance=var, relative_variance=var / float(mean @ mean)))
+            mo = update_moments(task, theta, est, m)
+            rows.append(dict(estimator=est, m=m, angle=mo.angle, norm_ratio=mo.norm_ratio,
+                             variance=mo.trace_cov, relative_variance=mo.noise_to_signal))
     return rows
 
 

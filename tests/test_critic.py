@@ -17,7 +17,7 @@
 import numpy as np
 import pytest
 
-from helpers import check, finite_difference_gradient, reinforce
+from helpers import check, exact, finite_difference_gradient, reinforce
 from helpers import critic as C
 from helpers import mdp as M
 
@@ -157,8 +157,10 @@ def test_trace_cov_agrees_with_notebook_04s_code_and_with_simulation():
 
 
 def test_estimator_moments_bookkeeping():
-    mo = C.EstimatorMoments(np.array([1.0, 2.0]), np.array([1.0, 0.0]), 3.0, m=4)
+    mo = exact.Moments(np.array([1.0, 2.0]), 3.0, reference=np.array([1.0, 0.0]), m=4)
     assert mo.bias_norm == 2.0 and mo.mse == 7.0 and mo.per_trajectory == 12.0
+    got = C.estimator_moments(*M.example_mdp(), THETA)
+    assert isinstance(got, exact.Moments) and got.method == "exact" and got.n_terms == 10
 
 
 def test_optimal_baseline_minimises_the_trace(problem):
@@ -488,14 +490,14 @@ def test_moments_table_and_averaging():
     two = one.averaged(2)
     assert two.trace_cov == one.trace_cov / 2 and two.m == 2
     np.testing.assert_array_equal(two.mean, one.mean)
-    assert one.noise_to_signal == pytest.approx(one.trace_cov / np.sum(one.exact ** 2))
+    assert one.noise_to_signal == pytest.approx(one.trace_cov / np.sum(one.reference ** 2))
     table = C.moments_table({"plain": one, "batch": C.batch_baseline_moments(mdp, policy,
                                                                             THETA, 2)}, m=2)
     lines = table.splitlines()
     assert len(lines) == 3 and f"{two.trace_cov:8.4f}" in lines[1] and "noise/signal" in lines[0]
     with pytest.raises(ValueError, match="not 1 or 3"):
         C.moments_table({"batch": C.batch_baseline_moments(mdp, policy, THETA, 2)}, m=3)
-    with pytest.raises(ValueError, match="EstimatorMoments"):
+    with pytest.raises(ValueError, match="not a Moments"):
         C.moments_table({"x": 1.0})
 
 

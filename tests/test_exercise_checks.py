@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {p.name[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
 
 #: notebooks whose every exercise must have at least one row below
-COVERED = ("00", "01", "02", "03", "04", "05", "06")
+COVERED = ("00", "01", "02", "03", "04", "05", "06", "12")
 
 #: (notebook, check name, wrong answer as an expression, phrase the message must contain)
 WRONG = [
@@ -121,6 +121,17 @@ WRONG = [
     ("06", "Exercise 2", "[5, 4, 3, 2, 1]", "off by"),              # no baseline
     ("06", "Exercise 3", "1", "True or False"),
     ("06", "Exercise 3", "not linear_run.solved", "is not it"),
+    # 12 · KL penalties
+    ("12", "Exercise 1", "(0.5 / 0.2 - 1) - np.log(0.5 / 0.2)", "off by"),   # ratio inverted
+    ("12", "Exercise 1", "np.log(0.5 / 0.2)", "off by"),                    # k1
+    ("12", "Exercise 1", "0.5 * np.log(0.5 / 0.2) ** 2", "off by"),         # k2
+    ("12", "Exercise 1", "-((0.2 / 0.5 - 1) - np.log(0.2 / 0.5))", "opposite sign"),
+    ("12", "Exercise 2", "0.1 * np.exp(2)", "off by"),                      # not normalised
+    ("12", "Exercise 2", "0.1 * np.exp(0.5) / (0.1 * np.exp(0.5) + 0.9)", "off by"),  # e^β
+    ("12", "Exercise 2", "0.1", "off by"),                                  # π_ref itself
+    ("12", "Exercise 3", '"KL(pi||ref)"', "is not it"),                     # k2's answer
+    ("12", "Exercise 3", '"zero"', "is not it"),                            # k1's answer
+    ("12", "Exercise 3", "0", "put it in quotes"),
 ]
 
 _PLACEHOLDER = re.compile(r"^(\w+) = \.\.\.", re.M)

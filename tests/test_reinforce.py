@@ -191,8 +191,8 @@ def test_autoreset_steps_are_masked_on_a_real_vector_env():
         np.testing.assert_array_equal(ep.rewards, 1.0)
         assert np.all(np.abs(ep.obs[0]) <= 0.05)
         assert 5 <= ep.length <= 15  # pushing right topples the pole within ~10 steps
-    in_progress = sum(0 if done else col._k - s
-                      for s, done in zip(col._start, col.prev_done, strict=True))
+    in_progress = sum(0 if done else col.buffer.k - s
+                      for s, done in zip(col.buffer.start, col.prev_done, strict=True))
     assert col.steps == sum(ep.length for ep in episodes) + in_progress
     assert col.steps + col.dummy_steps == 3 * 60
 

@@ -315,8 +315,7 @@ def test_reinforce_variance_is_m_answers_of_one_and_the_notebooks_baseline_facts
     assert np.all(b_star < 0.1) and b_star[0] < p[0] / 10       # b* far below p (easy prompt)
     v0, v_p, v_shift = (task.answer_variance(th0, b) for b in (0.0, p, -1.0))
     assert v_p[0] > 20 * v0[0]                                  # the easy prompt's noise
-    rloo = [LM._prompt_moments(task, th0, q, "rloo", 8) for q in range(3)]
-    rloo = np.array([second - mean @ mean for mean, second in rloo])
+    rloo = np.array([LM._prompt_moments(task, th0, q, "rloo", 8).trace_cov for q in range(3)])
     reinforce = v0 / 8
     assert rloo[0] > 20 * reinforce[0] and rloo[0] > rloo[1:].sum()   # where RLOO's excess is
     # shift every reward by +1: RLOO's advantages do not change, REINFORCE's variance grows

@@ -21,6 +21,7 @@ from helpers.widgets.common import Explorer, figure_view, new_figure
 from helpers.widgets.gradient_cloud import GradientCloudExplorer
 from helpers.widgets.group_explorer import GroupExplorer
 from helpers.widgets.hello import WidgetCheck
+from helpers.widgets.kl_explorer import OptimumExplorer
 from helpers.widgets.return_tweaker import ReturnTweaker
 from helpers.widgets.score_explorer import ScoreExplorer
 from helpers.widgets.training_scrubber import TrainingScrubber
@@ -76,6 +77,9 @@ CASES = {
     "group": (GroupExplorer, [("lean", -0.25), ("lean", 0.0), ("lean", 0.25), ("m", 4),
                               ("estimator", "rloo"), ("m", 1), ("lean", 4.0), ("m", 16),
                               ("lean", 3.75), ("lean", 3.5)]),
+    "kl_optimum": (OptimumExplorer, [("beta", 0.3), ("beta", 0.35), ("beta", 0.001),
+                                     ("prompt", 0), ("reference", "min_p"), ("beta", 100.0),
+                                     ("prompt", 1), ("reference", "start"), ("beta", 0.25)]),
     "scrubber": (lambda h: TrainingScrubber(h, STATES, ["upright", "right", "left"]),
                  [("slider", 0), ("slider", 1), ("slider", 2), ("action", "push left"),
                   ("slider", 3), ("at_steps", 0), ("slider", 1)]),
@@ -194,10 +198,10 @@ def test_a_new_browser_view_gets_whole_pictures_for_a_moment(ipympl_backend, mon
     """After a view asks for a fresh picture (a new page, a slideshow, a resize), pictures go
     whole for NEW_VIEW_SECONDS, so a page whose whole picture is replaced while loading never
     composites a difference onto nothing; afterwards, differences again (cheap)."""
-    import helpers.widgets.common as common
+    import helpers.widgets.blitting as blitting
 
     clock = [1000.0]
-    monkeypatch.setattr(common.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(blitting.time, "monotonic", lambda: clock[0])
     e = WidgetCheck()
     canvas = e.fig.canvas
     modes = []
@@ -210,13 +214,13 @@ def test_a_new_browser_view_gets_whole_pictures_for_a_moment(ipympl_backend, mon
         assert modes[-1] == "diff"        # the usual case: only what changed
         canvas._handle_custom_msg({"type": "refresh"}, [])
         for value in (3.0, 4.0):
-            clock[0] += 0.4 * common.NEW_VIEW_SECONDS
+            clock[0] += 0.4 * blitting.NEW_VIEW_SECONDS
             e.k.value = value
             assert modes[-1] == "full"    # within the window: whole pictures
-        clock[0] += common.NEW_VIEW_SECONDS
+        clock[0] += blitting.NEW_VIEW_SECONDS
         e.k.value = 5.0
         assert modes[-1] == "diff"
-        common.whole_pictures_for_new_views(canvas)   # installing twice changes nothing
+        blitting.whole_pictures_for_new_views(canvas)   # installing twice changes nothing
         e.k.value = 6.0
         assert modes[-1] == "diff"
     finally:
