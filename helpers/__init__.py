@@ -25,6 +25,8 @@ Modules, and the notebook that introduces each:
 ``critic``             07 -- GAE(λ), learned baselines, actor-critic: exact and on CartPole
 ``pg_bugs``            08 -- the estimator gallery, exact expectations over batches, classes
 ``toy_lm``             09 -- a toy language model: exact J, ∇J, RLOO, GRPO, Dr. GRPO
+``lqr``                10 -- Gaussian policies on the LQR: exact C, ∇C, Fisher, Riccati K*; training
+``continuous_cartpole`` 10 -- CartPole-v1 with a force action, on gymnasium's own physics
 ``widgets``            00 onward -- interactive explorers (one module per notebook)
 =====================  ==========================================================
 

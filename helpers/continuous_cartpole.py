@@ -26,7 +26,7 @@ from helpers import lqr
 from helpers.validation import check_count, positive_scalar
 
 __all__ = ["ContinuousCartPoleEnv", "ContinuousCartPoleVectorEnv", "balance", "collector",
-           "make"]
+           "make", "step_jacobian"]
 
 #: CartPole-v1's force magnitude (N): the default bound of the continuous action
 MAX_FORCE = 10.0
@@ -165,3 +165,23 @@ def balance(K, sigma: float, seed: int, max_force: float = MAX_FORCE,
             return t + 1
     env.close()
     return steps
+
+
+def step_jacobian(h: float = 1e-6):
+    """(∂s'/∂s, ∂s'/∂F) of gymnasium's own CartPole step at the upright rest state (s = 0,
+    F = 0), by central finite differences of ``CartPoleEnv.step`` on its float64 state: the
+    check of :func:`helpers.lqr.cartpole_linearisation`. Notebook 10."""
+    h = positive_scalar("h", h)
+    env = ContinuousCartPoleEnv()
+    env.reset(seed=0)
+
+    def step(state, force):
+        env.state, env.steps_beyond_terminated = np.array(state, dtype=float), None
+        env.step([force])
+        return np.array(env.state, dtype=float)
+
+    eye = np.eye(4)
+    A = np.column_stack([(step(h * e, 0.0) - step(-h * e, 0.0)) / (2 * h) for e in eye])
+    B = ((step(np.zeros(4), h) - step(np.zeros(4), -h)) / (2 * h))[:, None]
+    env.close()
+    return A, B

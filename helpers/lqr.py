@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from helpers import returns
 from helpers.validation import (
     as_finite_scalar,
     as_float_array,
@@ -75,6 +76,7 @@ __all__ = [
     "check_gain",
     "cost",
     "cost_grid",
+    "exact_descent",
     "exact_baseline",
     "fisher",
     "fitted_baseline",
@@ -552,9 +554,9 @@ class Rollouts:
         return self.gamma ** np.arange(self.costs.shape[-1])
 
     def reward_to_go(self) -> np.ndarray:
-        """G_t = Σ_{t'≥t} γ^{t'−t} r_{t'}, discounted from t (the course's G_t), (m, H)."""
-        w = self.discounts()
-        return np.flip(np.cumsum(np.flip(self.rewards * w, -1), axis=-1), -1) / w
+        """G_t = Σ_{t'≥t} γ^{t'−t} r_{t'}, discounted from t (the course's G_t, computed by
+        :func:`helpers.returns.reward_to_go`), (m, H)."""
+        return returns.reward_to_go(self.rewards, self.gamma, self.alive)
 
     def returns(self) -> np.ndarray:
         """R(τ) = Σ_t γ^t r_t per episode, (m,)."""
@@ -881,6 +883,68 @@ def train(task: LQRTask, K0, sigma, *, method: str = "vanilla", seeds=range(10),
             if target is not None and not run.reached and run.ratios[-1] <= target:
                 run.episodes_to_target = run.episodes[-1]
     return runs
+
+
+@dataclass
+class DescentPath:
+    """Exact gradient descent from one gain: the ``method``, its ``step_size``, the gains and
+    the exact ratios C(𝐊)/C(𝐊*) after each update (first = start). Notebook 10."""
+
+    method: str
+    step_size: float
+    gains: list
+    ratios: list
+    diverged: bool = False
+
+    def updates_to(self, target: float) -> int | None:
+        """The number of updates after which C(𝐊)/C(𝐊*) ≤ ``target`` first (None if never)."""
+        return next((i for i, r in enumerate(self.ratios) if r <= target), None)
+
+
+def _descend(task, K0, sigma, method, eta, target, max_updates, c_star):
+    K, path = K0.copy(), DescentPath(method, eta, [K0.copy()], [cost(task, K0) / c_star])
+    limit = 1 / np.sqrt(task.gamma)
+    for _ in range(max_updates):
+        if path.ratios[-1] <= target:
+            break
+        g = gradient(task, K, sigma)
+        if method == "natural":                    # ∇C 𝚺⁻¹ (F⁻¹∇C without the factor σ²)
+            g = np.linalg.solve(state_covariance(task, K, sigma), g.T).T
+        K = K - eta * g
+        if not spectral_radius(task, K) < limit:
+            path.diverged = True
+            break
+        path.gains.append(K.copy())
+        path.ratios.append(cost(task, K) / c_star)
+    return path
+
+
+def exact_descent(task: LQRTask, K0, sigma, *, method: str = "vanilla", step_size=None,
+                  target: float = 1.05, max_updates: int = 2000) -> DescentPath:
+    """Gradient descent on the exact C(𝐊, σ) from ``K0``: ``"vanilla"`` steps −η∇_𝐊C,
+    ``"natural"`` steps −η∇_𝐊C 𝚺_𝐊⁻¹, until C(𝐊)/C(𝐊*) ≤ ``target``. Without a
+    ``step_size``, every η = 2^j (j = −8 … 4) is tried and the path that reaches the target in
+    the fewest updates, without leaving the stable set, is returned. Notebook 10."""
+    task = _check_task(task)
+    K0 = check_gain(task, K0)
+    sigma = _sigma(sigma, allow_zero=True)
+    if method not in ("vanilla", "natural"):
+        raise ValueError(f"method must be 'vanilla' or 'natural'; got {method!r}.")
+    target = positive_scalar("target", target)
+    max_updates = check_count("max_updates", max_updates)
+    c_star = cost(task, optimal_gain(task)[0])
+    if step_size is not None:
+        return _descend(task, K0, sigma, method, positive_scalar("step_size", step_size),
+                        target, max_updates, c_star)
+    best = None
+    for j in range(4, -9, -1):
+        path = _descend(task, K0, sigma, method, 2.0**j, target, max_updates, c_star)
+        n = path.updates_to(target)
+        if not path.diverged and n is not None and (best is None or n < best.updates_to(target)):
+            best = path
+    if best is None:
+        raise ValueError("no step size 2^j (j = −8 … 4) reached the target.")
+    return best
 
 
 # ---------------------------------------------------------------------------------------------

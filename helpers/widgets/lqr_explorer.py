@@ -1,6 +1,6 @@
 """The gain explorer of notebook 10 (``10_continuous_actions_lqr``).
 
-The plane of gains 𝐊 = (k₁, k₂) of notebook 10's toy cart (:func:`helpers.lqr.toy_task`):
+The plane of gains 𝐊 = (𝐊₁, 𝐊₂) of notebook 10's toy cart (:func:`helpers.lqr.toy_task`):
 the exact expected cost C(𝐊, σ) as an image with contour lines at fixed multiples of the
 optimum C(𝐊*, σ), grey where the gain is unstable (infinite cost), the optimum 𝐊* as a star;
 from the current gain, the direction of steepest descent −∇C (black arrow) and the natural
@@ -10,9 +10,10 @@ arrow's tip is where the cloud is centred). Sliders: the gain's two entries, σ,
 checkbox subtracts the exact value baseline; "resample" draws new episodes.
 
 An unstable gain is not an error a learner made: it shows a red "unstable: expected cost is
-infinite" and the picture keeps the last stable gain. The image and contour lines for each σ
-are computed once (one batched Lyapunov solve) and then only swapped in, and the axes never
-change, so a slider move redraws the data over a cached background.
+infinite" and the picture keeps the last stable gain. The image and contour lines of every σ
+are computed when the explorer is built (one batched Lyapunov solve each) and then only
+swapped in, and the axes never change, so moving the gain redraws the cloud and arrows over a
+cached background.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ class LQRExplorer(Explorer):
     """Gain space of the toy LQR: exact C contours, −∇C and natural-gradient arrows, a cloud
     of REINFORCE estimates. Notebook 10.
 
-    Parameters: ``gain`` (k₁, k₂), ``sigma`` and ``m`` (from :data:`SIGMA_OPTIONS` and
+    Parameters: ``gain`` (𝐊₁, 𝐊₂), ``sigma`` and ``m`` (from :data:`SIGMA_OPTIONS` and
     :data:`M_OPTIONS`), ``n_estimates`` (points in the cloud), ``baseline`` (subtract the
     exact V(s_t)), ``seed``, ``arrow`` (the arrows' length in gain units), ``grid`` (image
-    resolution). Controls: ``k1``, ``k2``, ``sigma``, ``m``, ``baseline``, ``resample``;
+    resolution). Controls: ``gain1``, ``gain2``, ``sigma``, ``m``, ``baseline``, ``resample``;
     ``stats`` gives the numbers behind the picture.
     """
 
@@ -55,7 +56,7 @@ class LQRExplorer(Explorer):
         super().__init__()
         gain = np.asarray(gain, dtype=float).reshape(-1)
         if gain.shape != (2,) or not np.all(np.isfinite(gain)):
-            raise ValueError(f"gain must be two finite numbers (k₁, k₂); got {gain!r}.")
+            raise ValueError(f"gain must be two finite numbers (𝐊₁, 𝐊₂); got {gain!r}.")
         if sigma not in SIGMA_OPTIONS:
             raise ValueError(f"sigma must be one of {SIGMA_OPTIONS}; got {sigma!r}.")
         if m not in M_OPTIONS:
@@ -69,6 +70,8 @@ class LQRExplorer(Explorer):
         self.k_star, _ = lqr.optimal_gain(self.task)
         self.resample = self._resample_button(seed, "resample")
         self._pictures = {}
+        for s in SIGMA_OPTIONS:          # every σ's picture now, so a σ change only swaps it
+            self.picture(s)
 
         self.fig, ax = new_figure(figsize=(5.8, 3.9))
         self.ax = ax
@@ -89,8 +92,8 @@ class LQRExplorer(Explorer):
         self.natural_arrow = ax.quiver([0.0], [0.0], [0.0], [0.0], color=ROLE["reference"],
                                        **quiver)
         self.dot, = ax.plot([], [], "o", color="white", mec="black", ms=6, zorder=6)
-        ax.set(xlim=K1_RANGE, ylim=K2_RANGE, xlabel="k₁ (push per metre)",
-               ylabel="k₂ (push per m/s)")
+        ax.set(xlim=K1_RANGE, ylim=K2_RANGE, xlabel=r"$\mathbf{K}_1$ (push per metre)",
+               ylabel=r"$\mathbf{K}_2$ (push per m/s)")
         self.key = W.HTML(html_key([
             ("#7f7f7f", "■", "grey: unstable, C = ∞"),
             ("#000000", "★", "𝐊* (Riccati)"),
@@ -102,10 +105,10 @@ class LQRExplorer(Explorer):
         ], separator="<br>"))
 
         slider = {"continuous_update": False, "readout_format": ".2f"}
-        self.k1 = W.FloatSlider(value=float(gain[0]), min=K1_RANGE[0], max=K1_RANGE[1],
-                                step=0.05, description="k₁", **slider)
-        self.k2 = W.FloatSlider(value=float(gain[1]), min=K2_RANGE[0], max=K2_RANGE[1],
-                                step=0.05, description="k₂", **slider)
+        self.gain1 = W.FloatSlider(value=float(gain[0]), min=K1_RANGE[0], max=K1_RANGE[1],
+                                step=0.05, description="𝐊₁", **slider)
+        self.gain2 = W.FloatSlider(value=float(gain[1]), min=K2_RANGE[0], max=K2_RANGE[1],
+                                step=0.05, description="𝐊₂", **slider)
         self.sigma = W.SelectionSlider(options=SIGMA_OPTIONS, value=sigma, description="σ",
                                        continuous_update=False)
         self.m = W.SelectionSlider(options=M_OPTIONS, value=m, description="m",
@@ -113,8 +116,8 @@ class LQRExplorer(Explorer):
         self.baseline = W.Checkbox(value=bool(baseline), description="baseline V(s_t)",
                                    indent=False)
         self.stats = W.HTML()
-        controls = [self.k1, self.k2, self.sigma, self.m, self.baseline]
-        layout = W.VBox([W.HBox([self.k1, self.k2]), W.HBox([self.sigma, self.m]),
+        controls = [self.gain1, self.gain2, self.sigma, self.m, self.baseline]
+        layout = W.VBox([W.HBox([self.gain1, self.gain2]), W.HBox([self.sigma, self.m]),
                          W.HBox([self.baseline, self.resample]),
                          W.HBox([figure_view(self.fig), self.key]), self.stats, self.message])
         self._finish(controls, layout)
@@ -122,10 +125,10 @@ class LQRExplorer(Explorer):
     @property
     def gain(self) -> np.ndarray:
         """The current gain, shape (1, 2)."""
-        return np.array([[self.k1.value, self.k2.value]])
+        return np.array([[self.gain1.value, self.gain2.value]])
 
     def picture(self, sigma):
-        """(image of C/C* on a log scale, contour segments) for one σ, computed once."""
+        """(image of log₁₀ C/C*, contour segments, C*) for one σ, computed once."""
         if sigma not in self._pictures:
             k1 = np.linspace(*K1_RANGE, self.grid)
             k2 = np.linspace(*K2_RANGE, self.grid)
@@ -150,8 +153,10 @@ class LQRExplorer(Explorer):
     def update(self):
         K, sigma = self.gain, self.sigma.value
         image, segments, c_star = self.picture(sigma)
-        self.image.set_data(image)
-        self.lines.set_segments(segments)
+        if sigma != getattr(self, "_shown_sigma", None):    # only then: the background moves
+            self.image.set_data(image)
+            self.lines.set_segments(segments)
+            self._shown_sigma = sigma
         radius = lqr.spectral_radius(self.task, K)
         if not radius < 1 / np.sqrt(self.task.gamma):
             limit = 1 / np.sqrt(self.task.gamma)
