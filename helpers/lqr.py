@@ -19,14 +19,15 @@ positive-semidefinite matrices (below). A finite horizon would make the optimal 
 time-varying, so no single gain would be its optimum; an undiscounted infinite horizon
 would make the exploration noise's cost infinite.
 
-**What rollouts estimate.** :func:`rollouts` plays H = ``task.horizon`` steps and the
+**What rollouts estimate.** :func:`rollouts` plays T = ``task.horizon`` steps and the
 estimators weight step t by γ^t. Their expectation is therefore the *truncated* objective
-C_H = E[Σ_{t<H} γ^t c_t], not C. Every exact function takes ``horizon``: ``None`` for C
+C_T = E[Σ_{t<T} γ^t c_t], not C. Every exact function takes ``horizon``: ``None`` for C
 itself, ``task.horizon`` for the quantity a Monte Carlo average must match (the tests
-referee sampled estimates against that one). The two differ by terms of order γ^H
+referee sampled estimates against that one). The two differ by terms of order γ^T
 (:func:`truncation_gap` prints how much). Random termination with probability 1 − γ per
-step would be unbiased for C itself, but in notebook 10 it made REINFORCE's estimate of the
-gradient 50-200 times noisier than the discounted weights on fixed-length rollouts.
+step would be unbiased for C itself, but on notebook 10's cart-pole it makes REINFORCE's
+estimate of the gradient over a hundred times noisier than the discounted weights on
+fixed-length rollouts (tests/test_lqr.py measures it).
 
 **The formulas** (L = 𝐀 − 𝐁𝐊; Fazel, Ge, Kakade & Mesbahi, ICML 2018, Lemma 1, treat
 γ = 1 without exploration noise; γ and σ enter as below, and the tests check every line by
@@ -41,10 +42,11 @@ finite differences, Monte Carlo and sympy):
 * Fisher information of θ = (vec 𝐊, log σ), F(θ) = E[Σ_t γ^t ∇log π ∇log πᵀ]:
   block-diagonal, I_k ⊗ 𝚺_𝐊 / σ² for 𝐊 and 2k/(1−γ) for log σ. So the natural gradient
   F⁻¹∇C has 𝐊-part σ² ∇_𝐊C 𝚺_𝐊⁻¹ = 2σ² [(𝐑 + γ𝐁ᵀ𝐏𝐁)𝐊 − γ𝐁ᵀ𝐏𝐀]: the state
-  distribution drops out.
+  distribution drops out. (Fazel et al., §2, give the blocks as 𝚺_𝐊, the factor 1/σ²
+  left out: their natural gradient ∇C 𝚺_𝐊⁻¹ is F⁻¹∇C up to that scale.)
 
-With ``horizon=H`` the same formulas hold with the time-varying 𝐏_t of the H-step backward
-recursion (𝐏_H = 0) and 𝚺^H = Σ_{t<H} γ^t E[s_t s_tᵀ].
+With ``horizon=T`` the same formulas hold with the time-varying 𝐏_t of the T-step backward
+recursion (𝐏_T = 0) and 𝚺^T = Σ_{t<T} γ^t E[s_t s_tᵀ].
 
 Everything is numpy: Lyapunov equations are solved through their Kronecker form, the Riccati
 equation by iteration (scipy is not a course dependency).
@@ -252,7 +254,7 @@ def cartpole_task(gamma: float = 0.98, horizon: int = 300, Q=CARTPOLE_Q,
     """The linearised CartPole-v1 (:func:`cartpole_linearisation`) as an LQR: state
     (x, ẋ, φ, φ̇), force in newtons, cost weights ``Q`` (a diagonal) and ``R``, start states
     uniform on ±0.05 like gymnasium's reset. γ = 0.98 (a horizon of about 1/(1−γ) = 50
-    steps, one second) and rollouts of 300 steps, so γ^H ≈ 0.002. Notebook 10.
+    steps, one second) and rollouts of 300 steps, so γ^T ≈ 0.002. Notebook 10.
     """
     A, B = cartpole_linearisation()
     return LQRTask(A=A, B=B, Q=np.diag(as_float_array("Q", Q, shape=(4,))),
@@ -315,7 +317,7 @@ def _lyapunov(L, M, gamma):
 
 
 def _parts(task, K, sigma, horizon):
-    """The ingredients of every formula: (𝚺, [𝐏_0 … 𝐏_H] or 𝐏, Σ_t γ^t, Σ_t γ^{t+1} 𝐏_{t+1})."""
+    """The ingredients of every formula: (𝚺, [𝐏_0 … 𝐏_T] or 𝐏, Σ_t γ^t, Σ_t γ^{t+1} 𝐏_{t+1})."""
     A, B, Q, R, g = task.A, task.B, task.Q, task.R, task.gamma
     L = A - B @ K
     QK = Q + K.T @ R @ K
@@ -358,8 +360,8 @@ def value_matrix(task: LQRTask, K) -> np.ndarray:
 
 def cost(task: LQRTask, K, sigma=0.0, horizon=None) -> float:
     """C(𝐊, σ) = E[Σ_t γ^t (s_tᵀ𝐐s_t + a_tᵀ𝐑a_t)], the exploration noise's cost included
-    (σ = 0: the deterministic gain's cost, C(𝐊) in notebook 10). ``horizon=H`` gives the
-    truncated sum that H-step rollouts estimate. Notebook 10."""
+    (σ = 0: the deterministic gain's cost, C(𝐊) in notebook 10). ``horizon=T`` gives the
+    truncated sum that T-step rollouts estimate. Notebook 10."""
     task = _check_task(task)
     K = check_gain(task, K)
     sigma = _sigma(sigma, allow_zero=True)
@@ -453,8 +455,8 @@ def optimal_gain(task: LQRTask, tol: float = 1e-13, max_iter: int = 100_000):
 
 def value(task: LQRTask, K, sigma, states, horizon=None) -> np.ndarray:
     """V(s) = E[Σ_{t'≥t} γ^{t'−t} c_{t'} | s_t = s], the expected discounted cost-to-go, for
-    states of shape (..., n). With ``horizon=H``, ``states`` has shape (m, H, n) and step t's
-    value counts only the H − t steps left. Notebook 10."""
+    states of shape (..., n). With ``horizon=T``, ``states`` has shape (m, T, n) and step t's
+    value counts only the T − t steps left. Notebook 10."""
     task = _check_task(task)
     K = check_gain(task, K)
     sigma = _sigma(sigma, allow_zero=True)
@@ -481,7 +483,7 @@ def value(task: LQRTask, K, sigma, states, horizon=None) -> np.ndarray:
 
 
 def truncation_gap(task: LQRTask, K, sigma=0.0) -> dict:
-    """How far the H-step objective is from the infinite one: relative gaps of C and of
+    """How far the T-step objective is from the infinite one: relative gaps of C and of
     ∇_𝐊C. Notebook 10."""
     c, c_H = cost(task, K, sigma), cost(task, K, sigma, task.horizon)
     g, g_H = gradient(task, K, sigma), gradient(task, K, sigma, task.horizon)
@@ -522,9 +524,9 @@ def cost_grid(task: LQRTask, gains, sigma=0.0) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class Rollouts:
-    """m episodes of H steps as arrays: ``states`` (m, H, n), the Gaussian draws ``noise``
-    ε (m, H, k), ``actions`` (m, H, k) = −𝐊s + σε as sent to the dynamics, ``costs``
-    (m, H), ``alive`` (m, H) (False after an episode ended early; always True on the linear
+    """m episodes of T steps as arrays: ``states`` (m, T, n), the Gaussian draws ``noise``
+    ε (m, T, k), ``actions`` (m, T, k) = −𝐊s + σε as sent to the dynamics, ``costs``
+    (m, T), ``alive`` (m, T) (False after an episode ended early; always True on the linear
     model), and the discount. ``rewards`` are −costs. Inside :func:`train` the arrays carry
     one more leading axis, one entry per seed. Notebook 10."""
 
@@ -550,12 +552,12 @@ class Rollouts:
         return -self.costs * self.alive
 
     def discounts(self) -> np.ndarray:
-        """γ^t for t = 0 … H−1."""
+        """γ^t for t = 0 … T−1."""
         return self.gamma ** np.arange(self.costs.shape[-1])
 
     def reward_to_go(self) -> np.ndarray:
         """G_t = Σ_{t'≥t} γ^{t'−t} r_{t'}, discounted from t (the course's G_t, computed by
-        :func:`helpers.returns.reward_to_go`), (m, H)."""
+        :func:`helpers.returns.reward_to_go`), (m, T)."""
         return returns.reward_to_go(self.rewards, self.gamma, self.alive)
 
     def returns(self) -> np.ndarray:
@@ -564,15 +566,15 @@ class Rollouts:
 
     def weighted_states(self) -> np.ndarray:
         """Σ_t γ^t s_t s_tᵀ per episode, (m, n, n); their mean estimates 𝚺_𝐊 (of the
-        horizon H)."""
+        horizon T)."""
         w = self.discounts() * self.alive
         return np.einsum("...t,...ti,...tj->...ij", w, self.states, self.states)
 
 
 def _simulate(A, B, Q, R, gains, s0, noise, sigmas):
     """Play groups of episodes, one gain and σ per group: gains (G, k, n), s0 (G, m, n),
-    noise (G, m, H, k), sigmas (G,). Time-major inside, so each step reads and writes
-    contiguous memory. Returns states (G, m, H, n), actions (G, m, H, k), costs (G, m, H)."""
+    noise (G, m, T, k), sigmas (G,). Time-major inside, so each step reads and writes
+    contiguous memory. Returns states (G, m, T, n), actions (G, m, T, k), costs (G, m, T)."""
     G, m, H, k = noise.shape
     S = np.empty((H, G, m, A.shape[0]))
     # a_t = −𝐊 s_t + σ ε_t: start from σε_t, add −𝐊s_t as the states arrive
@@ -593,7 +595,7 @@ def _simulate(A, B, Q, R, gains, s0, noise, sigmas):
 def rollouts(task: LQRTask, K, sigma, m: int, rng, starts=None) -> Rollouts:
     """m episodes of ``task.horizon`` steps with a_t = −𝐊 s_t + σ ε_t, all at once (one
     numpy array per quantity). Start states from ``task.sample_starts`` unless ``starts``
-    (m, n) are given. The generator draws the starts first, then the noise (m, H, k).
+    (m, n) are given. The generator draws the starts first, then the noise (m, T, k).
     Notebook 10."""
     task = _check_task(task)
     K = check_gain(task, K)
@@ -614,13 +616,13 @@ def _check_rollouts(ro):
     if not isinstance(ro, Rollouts):
         raise ValueError(f"expected Rollouts (from lqr.rollouts); got {type(ro).__name__}.")
     if ro.costs.ndim != 2:
-        raise ValueError(f"expected one batch of episodes, costs of shape (m, H); got "
+        raise ValueError(f"expected one batch of episodes, costs of shape (m, T); got "
                          f"{ro.costs.shape}.")
     return ro
 
 
 def _weights(ro, baseline, weight):
-    """γ^t A_t, (…, m, H): A_t = G_t − b_t (reward-to-go) or R(τ) with no γ^t."""
+    """γ^t A_t, (…, m, T): A_t = G_t − b_t (reward-to-go) or R(τ) with no γ^t."""
     w = ro.discounts()
     if weight == "reward_to_go":
         A = w * ro.reward_to_go()                  # γ^t G_t
@@ -652,7 +654,7 @@ def score_function_estimates(ro: Rollouts, sigma, *, weight: str = "reward_to_go
     ĝ = Σ_t γ^t A_t ∇log π(a_t|s_t), with the Gaussian's scores ∇_𝐊 log π = −ε_t s_tᵀ/σ
     (the mean is −𝐊s, and (a − μ)/σ² = ε/σ) and ∂log π/∂log σ = |ε_t|² − k.
     ``weight``: ``"reward_to_go"`` (A_t = G_t) or ``"full_return"`` (every step weighted by
-    R(τ) = Σ_t γ^t r_t, so no γ^t in front). ``baseline``: None or an (m, H) array b_t of
+    R(τ) = Σ_t γ^t r_t, so no γ^t in front). ``baseline``: None or an (m, T) array b_t of
     state values in reward units (e.g. :func:`exact_baseline`), subtracted from G_t.
     """
     ro = _check_rollouts(ro)
@@ -663,7 +665,7 @@ def score_function_estimates(ro: Rollouts, sigma, *, weight: str = "reward_to_go
 
 
 def exact_baseline(task: LQRTask, K, sigma, ro: Rollouts) -> np.ndarray:
-    """b_t = −V_t(s_t), the exact state value of the H-step rollouts in reward units (m, H):
+    """b_t = −V_t(s_t), the exact state value of the T-step rollouts in reward units (m, T):
     the best baseline a learned critic could hope for. Notebook 10."""
     return -value(task, K, sigma, _check_rollouts(ro).states, horizon=ro.costs.shape[1])
 
@@ -676,7 +678,7 @@ def _features(S):
 
 
 def _fitted_baseline(ro, stride: int = 4):
-    """The cross-fitted quadratic baseline for arrays with any leading axes (…, m, H). The
+    """The cross-fitted quadratic baseline for arrays with any leading axes (…, m, T). The
     least squares sees every ``stride``-th step (plenty of rows for n(n+1)/2 + 1 numbers,
     and a quarter of the work); the fitted sᵀ𝐏̂s + ĉ is then evaluated at every step."""
     S, G = ro.states, ro.reward_to_go()
@@ -707,7 +709,7 @@ def fitted_baseline(ro: Rollouts) -> np.ndarray:
     (s_i s_j, 1) by least squares weighted by γ^t, fitted on one half of the episodes and
     used on the other half (and vice versa), so no episode's baseline depends on its own
     return and ĝ stays unbiased. The LQR's true values are quadratic, so this family
-    contains them (up to the H-step horizon's dependence on t). Needs an even m ≥ 4.
+    contains them (up to the T-step horizon's dependence on t). Needs an even m ≥ 4.
     Notebook 10."""
     ro = _check_rollouts(ro)
     if ro.m < 4 or ro.m % 2:
@@ -723,7 +725,7 @@ def pathwise_estimates(task: LQRTask, ro: Rollouts, K, sigma):
     Needs 𝐀 and 𝐁 — what a model-free learner does not have. Notebook 10.
 
     With λ_t = ∂(Σ_{t'≥t} γ^{t'} c_{t'})/∂s_t: ∂/∂a_t = 2γ^t 𝐑 a_t + 𝐁ᵀλ_{t+1},
-    λ_t = 2γ^t 𝐐 s_t + 𝐀ᵀλ_{t+1} − 𝐊ᵀ ∂/∂a_t, λ_H = 0; then ∇_𝐊 = −Σ_t (∂/∂a_t) s_tᵀ
+    λ_t = 2γ^t 𝐐 s_t + 𝐀ᵀλ_{t+1} − 𝐊ᵀ ∂/∂a_t, λ_T = 0; then ∇_𝐊 = −Σ_t (∂/∂a_t) s_tᵀ
     and ∂/∂log σ = σ Σ_t (∂/∂a_t)·ε_t.
     """
     task = _check_task(task)
