@@ -5,7 +5,16 @@
 # `make lab` installs only what a learner runs (requirements.txt, the same list Binder installs);
 # `make test` adds the test-only tools of requirements-dev.txt.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The Python versions the course supports: pyproject.toml's classifiers, the one list (the README
+# states it; tests/test_repo_config.py checks they agree). .venv is made with PYTHON: by default
+# the first of python3.11, python3.12, ... (each supported version in turn), then python3, that
+# runs; choose one with `make lab PYTHON=python3.12`. Outside the list, make stops before pip.
+PY_SUPPORTED := $(shell sed -n 's/^ *"Programming Language :: Python :: \(3\.[0-9]*\)",*$$/\1/p' \
+	pyproject.toml)
+# The first of the commands $(1) that runs, as a path.
+PY_FIRST = $(shell for py in $(1); do $$py -c '' 2>/dev/null && command -v $$py && break; \
+	done; true)
+PYTHON ?= $(call PY_FIRST,$(addprefix python,$(PY_SUPPORTED)) python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
@@ -18,7 +27,22 @@ LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: lab test test-fast variants bench clean
 
+# The interpreter .venv has or will be made from, checked before anything is installed.
+PY_USED = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+PY_VERSION = $(if $(PY_USED),$(shell $(PY_USED) -c \
+	'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null))
+PY_PROBLEM = $(if $(PY_VERSION),Python $(PY_VERSION) ($(PY_USED)) is not supported,$(if \
+	$(PY_USED),$(PY_USED) did not run,no Python found))
+PY_EXAMPLE = $(notdir $(or $(call PY_FIRST,$(addprefix python,$(PY_SUPPORTED))),python3.12))
+check_python = $(if $(filter $(PY_SUPPORTED),$(PY_VERSION)),,$(error $(PY_PROBLEM): the course \
+	supports Python $(subst $(space),$(comma)$(space),$(PY_SUPPORTED)); $(if $(wildcard \
+	$(BIN)/python),remove $(VENV) (make clean) and )choose one, e.g. make $(firstword \
+	$(MAKECMDGOALS) lab) PYTHON=$(PY_EXAMPLE)))
+comma := ,
+space := $(subst ,, )
+
 $(LAB_STAMP): requirements.txt pyproject.toml
+	$(check_python)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements.txt
 	$(PIP) --no-deps -e .
@@ -33,11 +57,12 @@ $(STAMP): $(LAB_STAMP) $(LAB_OVERRIDES) requirements-dev.txt
 	touch $(STAMP)
 
 # Jupyter refuses to run as root unless told to; root is common in containers (and CI).
-# Token authentication stays on either way.
+# Token authentication stays on either way. root_dir=. serves the whole clone (make runs in it);
+# without it Jupyter would serve notebooks/, the folder of the file it opens.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(LAB_STAMP) $(LAB_OVERRIDES)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ALLOW_ROOT) \
 		notebooks/00_start_here.ipynb
 
 # Three pytest runs: unit tests and every notebook (nbval), two at a time (one notebook's cells

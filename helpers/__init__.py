@@ -16,9 +16,11 @@ Modules, and the notebook that introduces each:
 ``worked_example``     02 -- exp(α+βa), its softmax-normalised version, linear-Gaussian policy
 ``bandit``             03 -- one softmax update, first-order change, baselines
 ``mdp``                04 -- tabular MDPs: exact U and ∇U, Monte Carlo ĝ (05: surrogate loss)
+``diagrams``           04 -- a tabular MDP drawn: states, actions, rewards, probabilities
 ``exact``              04 -- exact mean, covariance, bias, angle of estimators (05, 07-09, 11, 12)
 ``returns``            05 -- reward-to-go and batch baselines, one of each (06, 07, 08)
 ``ascent``             04 -- climbing U in episodes: gradient ascent, an evolution strategy
+``credit``             05 -- pictures of credit: reward-to-go masks, one update per trajectory
 ``reinforce``          06 -- numpy REINFORCE on gymnasium's vectorised CartPole (algorithm first)
 ``reinforce_fast``     06 -- its speed machinery: sampler, parameter views, step buffer, clocks
 ``cartpole_render``    06 -- CartPole drawn and animated with matplotlib

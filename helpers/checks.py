@@ -138,7 +138,7 @@ def _problem(answer, expected, rtol, atol) -> str | None:
     if kind == "string":
         if not isinstance(answer, str):
             return (f"your answer is of type {type(answer).__name__} ({_short(answer)}), but "
-                    f"text is expected: put it in quotes, like {expected!r}")
+                    "text is expected: put it in quotes, like 'my answer'")
         return None if answer.strip() == expected else f"{_short(answer)} is not it"
     same = answer == expected
     if isinstance(same, np.ndarray):

@@ -5,7 +5,10 @@
 * the evolution strategy's expected step is the gradient of the smoothed objective
   E_ε[U(θ + σε)] (Gauss–Hermite quadrature), and its noise, relative to the score-function
   estimator's, grows with the number of parameters K (the notebook's claim);
-* episodes_to_reach, and bad arguments raising ValueError.
+* episodes_to_reach, and bad arguments raising ValueError;
+* the corridor: T independent decisions; its exact gradient costs equal the enumerated
+  per-episode errors (score function) and simulated pair moments (evolution strategy), and
+  say what the notebook says (who wins where).
 """
 
 import numpy as np
@@ -135,3 +138,112 @@ def test_episodes_to_reach():
 def test_bad_arguments_raise(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --------------------------------------------------------------------------------------
+# The corridor of notebook 04, section 7: when does the black box win?
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shared", [True, False])
+def test_corridor_is_T_independent_decisions(shared):
+    tiny, policy = ascent.corridor_mdp(4, shared=shared)
+    theta = np.full(policy.n_params, 0.7)
+    p = 1 / (1 + np.exp(-0.7))
+    assert M.exact_performance(tiny, policy, theta) == pytest.approx(4 * p, abs=1e-12)
+    grad = M.exact_gradient(tiny, policy, theta)
+    np.testing.assert_allclose(grad, [4 * p * (1 - p)] if shared else np.full(4, p * (1 - p)),
+                               atol=1e-12)
+    batch, probs = M.enumerate_trajectories(tiny, policy, theta)
+    assert batch.m == 16 and np.all(batch.lengths == 4)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_corridor_score_function_costs_are_the_enumerated_errors(shared):
+    """cost × target = E‖g − ∇U‖² per episode, against enumeration of all 2^T episodes."""
+    T, theta = 5, 0.4
+    tiny, policy = ascent.corridor_mdp(T, shared=shared)
+    th = np.full(policy.n_params, theta)
+    costs = ascent.corridor_gradient_costs(T, shared=shared, theta=theta)
+    target = 0.01 * np.sum(M.exact_gradient(tiny, policy, th) ** 2)
+    U = M.exact_performance(tiny, policy, th)
+    for key, b in (("score_function", 0.0), ("score_function_baseline", U)):
+        mse = M.estimator_mean_squared_error(tiny, policy, th, baseline=b)
+        assert costs[key] * target == pytest.approx(mse, rel=1e-10)
+    assert costs["K"] == (1 if shared else T)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_corridor_pair_moments_match_simulation(shared):
+    T, theta, sigma, n = 4, 0.3, 0.5, 400_000
+    tiny, policy = ascent.corridor_mdp(T, shared=shared)
+    K = policy.n_params
+    rng = np.random.default_rng(7)
+    eps = rng.standard_normal((n, K))
+    plus, _ = ascent._rollouts(tiny, policy, theta + sigma * eps, rng)
+    minus, _ = ascent._rollouts(tiny, policy, theta - sigma * eps, rng)
+    pairs = ((plus - minus) / (2 * sigma))[:, None] * eps
+    mean, cov = ascent._corridor_pair_moments(T, shared, theta, sigma)
+    se = pairs.std(axis=0) / np.sqrt(n)
+    assert np.all(np.abs(pairs.mean(axis=0) - mean) < 5 * se)
+    assert np.trace(np.cov(pairs.T).reshape(K, K)) == pytest.approx(cov, rel=0.02)
+
+
+def test_corridor_costs_say_who_wins():
+    """The notebook's claims: one parameter and long episodes favour the black box over the
+    plain score function; short episodes with a parameter per step do not; a baseline puts
+    the score function ahead everywhere in the table; the strategy's cost falls with T at
+    K = 1 while the plain score function's grows about like T."""
+    long_one = ascent.corridor_gradient_costs(30, shared=True)
+    short_many = ascent.corridor_gradient_costs(3, shared=False)
+    assert long_one["evolution_strategy"] < long_one["score_function"] / 5
+    assert short_many["evolution_strategy"] > 5 * short_many["score_function"]
+    for T in (1, 3, 10, 30, 100):
+        for shared in (True, False):
+            c = ascent.corridor_gradient_costs(T, shared=shared)
+            assert c["score_function_baseline"] < c["evolution_strategy"]
+    sf = [ascent.corridor_gradient_costs(T, shared=True)["score_function"] for T in (10, 100)]
+    es = [ascent.corridor_gradient_costs(T, shared=True)["evolution_strategy"] for T in (10, 100)]
+    assert 8 < sf[1] / sf[0] < 10 and es[1] < es[0]
+    # one parameter per step: the strategy grows like T, the plain score function like T²,
+    # so the strategy overtakes it too, later: between T = 10 and T = 30 (notebook 04)
+    per = {T: ascent.corridor_gradient_costs(T, shared=False) for T in (10, 30, 100)}
+    assert 8 < per[100]["evolution_strategy"] / per[10]["evolution_strategy"] < 12
+    assert 80 < per[100]["score_function"] / per[10]["score_function"] < 120
+    assert per[10]["evolution_strategy"] > per[10]["score_function"]
+    assert per[30]["evolution_strategy"] < per[30]["score_function"]
+
+
+def test_corridor_bias_can_exhaust_the_target():
+    costs = ascent.corridor_gradient_costs(3, shared=True, sigmas=[5.0])
+    assert costs["evolution_strategy"] == np.inf
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: ascent.corridor_mdp(0), "T"),
+    (lambda: ascent.corridor_gradient_costs(3, shared=True, sigmas=[0.3, -1.0]), "sigmas"),
+    (lambda: ascent.corridor_gradient_costs(3, shared=True, theta=np.nan), "theta"),
+    (lambda: ascent.corridor_gradient_costs(3, shared=True, rel_error=0.0), "rel_error"),
+    (lambda: ascent.corridor_gradient_costs(2.5, shared=True), "T"),
+])
+def test_corridor_bad_arguments_raise(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_plot_corridor_costs_draws_the_table():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = ascent.plot_corridor_costs([1, 3, 10])
+    for ax, shared in zip(out["axes"], (True, False), strict=True):
+        assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log" and ax.get_title()
+        for line, key in zip(ax.get_lines(), ascent._COST_STYLE, strict=True):
+            np.testing.assert_allclose(line.get_ydata(), [c[key] for c in out["costs"][shared]])
+            np.testing.assert_array_equal(line.get_xdata(), [1, 3, 10])
+    assert out["axes"][0].get_ylabel() and out["axes"][0].get_legend() is not None
+    plt.close("all")
+    with pytest.raises(ValueError, match="Ts"):
+        ascent.plot_corridor_costs([3])
+    with pytest.raises(ValueError, match="T"):
+        ascent.plot_corridor_costs([3, 0])

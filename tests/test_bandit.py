@@ -80,6 +80,24 @@ def test_two_actions_always_move_opposite_but_three_need_not():
     assert np.exp(bandit.log_probs(bandit.step(THETA, 1, 2.0, 0.5))).sum() == pytest.approx(1)
 
 
+def test_first_order_change_of_every_action_is_eta_R_times_the_score_overlap():
+    """Notebook 03 §2: Δlog π(c) ≈ η R (1[c = a] − π_a − π_c + ‖π‖²), written out by hand and
+    checked as the derivative of the exact change at η = 0 (central differences in η)."""
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        theta = rng.normal(size=int(rng.integers(2, 6))) * 1.5
+        pi = np.exp(theta - theta.max())
+        pi /= pi.sum()
+        for a in range(theta.size):
+            R, eta, h = rng.normal() * 2, 0.05, 1e-5
+            formula = eta * R * ((np.arange(theta.size) == a) - pi[a] - pi + pi @ pi)
+            np.testing.assert_allclose(bandit.first_order_log_prob_change(theta, a, R, eta),
+                                       formula, atol=1e-12)
+            slope = (bandit.exact_log_prob_change(theta, a, R, h)       # a step of −h is
+                     - bandit.exact_log_prob_change(theta, a, -R, h)) / (2 * h)  # one of −R
+            np.testing.assert_allclose(eta * slope, formula, atol=1e-8)
+
+
 def test_change_is_linear_in_R_for_small_eta_and_bends_for_large():
     Rs = np.linspace(-5, 5, 11)
     small = np.array([bandit.exact_log_prob_change(THETA, 0, R, 1e-3)[0] for R in Rs])

@@ -104,3 +104,12 @@ def test_what_counts_as_the_same_answer():
 ])
 def test_the_message_names_the_slip(answer, expected, words):
     assert words in check(answer, expected, quiet=True).message
+
+
+@pytest.mark.parametrize("answer", [0, 1.5, None, ["biased"], True])
+def test_a_wrong_kind_of_answer_is_not_told_the_text_answer(answer):
+    # a text question answered with a number (or nothing) is told to use quotes, not what
+    # to put between them (notebooks 09 and 12 ask for a class or a divergence by name)
+    result = check(answer, "KL(ref || pi)", quiet=True)
+    assert not result.correct
+    assert "KL(ref" not in result.message

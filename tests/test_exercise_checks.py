@@ -71,6 +71,10 @@ WRONG = [
     ("02", "Exercise 3", "(3.0 - 1.0) / 2.0", "off by"),            # /σ instead of /σ²
     ("02", "Exercise 3", "3.0 / 2.0**2", "off by"),                 # forgot the mean
     ("02", "Exercise 3", "-(3.0 - 1.0) / 2.0**2", "opposite sign"),
+    ("02", "Exercise 3b", "True", "is not it"),                     # G·score > 0 misread
+    ("02", "Exercise 3b", '"down"', "True or False"),               # words, not a bool
+    ("02", "Exercise 3b", "0", "True or False"),
+    ("02", "Exercise 3b", "-0.5", "True or False"),                 # the step, not its sign
     # 03 · Pushing up log-probabilities
     ("03", "Exercise 1", "0.1 * 1.0 * np.sqrt(0.5)", "off by"),     # norm, not squared
     ("03", "Exercise 1", "0.1 * 1.0 * 0.5**2", "off by"),           # own component only
@@ -92,10 +96,11 @@ WRONG = [
     ("04", "Exercise 3", "0.8 * V2[2] + 0.2 * V2[3]", "off by"),    # forgot the reward
     ("04", "Exercise 3", "-1 + 0.2 * V2[2] + 0.8 * V2[3]", "off by"),  # swapped C and D
     ("04", "Exercise 3", "V2[0]", "off by"),                        # V(A), not Q(A, left)
-    ("04", "Exercise 4", "M.exact_gradient(chain, tab, np.zeros(8))", "off by"),  # wrong θ
-    ("04", "Exercise 4", "M.exact_performance(chain, tab, theta_c)", "shape"),    # U, not ∇U
-    ("04", "Exercise 4", "finite_difference_gradient(lambda t: M.exact_performance(chain, tab, t), "
-                         "theta_c, h=1.0)", "off by"),              # a step far too large
+    ("04", "Exercise 4", "mdp.exact_gradient(chain, chain_policy, np.zeros(8))", "off by"),
+    #   ^ the gradient at the wrong θ
+    ("04", "Exercise 4", "mdp.exact_performance(chain, chain_policy, theta_c)", "shape"),  # U
+    ("04", "Exercise 4", "finite_difference_gradient(lambda t: mdp.exact_performance("
+                         "chain, chain_policy, t), theta_c, h=1.0)", "off by"),  # h too large
     # 05 · The surrogate loss and reward-to-go
     ("05", "Exercise 1", "[-2, -2]", "off by"),                     # the full return
     ("05", "Exercise 1", "[-1, -2]", "off by"),                     # summed the wrong way

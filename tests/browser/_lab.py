@@ -71,19 +71,26 @@ LAB_SETTINGS = {
 }
 
 
+class ChromiumUnavailable(RuntimeError):
+    """Chromium is missing and this machine cannot install it (no apt-get, or not root):
+    the browser tests are skipped with this message, as on Windows or macOS."""
+
+
 def ensure_chromium() -> str:
     """Return the path of Debian's Chromium, installing it with apt-get when we are root.
 
     Playwright's own browser download needs internet access that test machines may not have,
-    so the tests use the distribution's browser.
+    so the tests use the distribution's browser. Raises ChromiumUnavailable when the browser
+    is missing and cannot be installed here, RuntimeError when apt-get tried and failed.
     """
     if os.access(CHROMIUM, os.X_OK):
         return CHROMIUM
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise RuntimeError(
-            f"{CHROMIUM} is missing and this user cannot install it. Install Debian's "
-            "browser first (as root: apt-get update && apt-get install -y chromium), or run "
-            "`make test-fast` to skip the browser tests."
+    root = getattr(os, "geteuid", lambda: -1)() == 0  # Windows has no geteuid
+    if not root or not shutil.which("apt-get"):
+        raise ChromiumUnavailable(
+            f"the browser tests need Debian's Chromium at {CHROMIUM}, which is missing, and "
+            f"this machine cannot install it ({'no apt-get' if root else 'not root'}); on "
+            "Linux, as root: apt-get update && apt-get install -y chromium"
         )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):

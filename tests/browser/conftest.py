@@ -19,6 +19,7 @@ import pytest
 from _lab import (
     NOTEBOOK_DIR,
     SLIDER_GOAL_MS,
+    ChromiumUnavailable,
     Lab,
     ensure_chromium,
     launch_browser,
@@ -38,10 +39,14 @@ def report(pytestconfig):
     return pytestconfig.stash.setdefault(_REPORT, [])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def chromium_path() -> str:
+    """Every browser test needs Chromium: skip them all, first and with the reason, where it
+    is missing and cannot be installed (Windows, macOS, a Linux without apt-get or root)."""
     try:
         return ensure_chromium()
+    except ChromiumUnavailable as err:
+        pytest.skip(str(err))
     except RuntimeError as err:
         pytest.fail(str(err), pytrace=False)
 
