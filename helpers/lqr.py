@@ -194,8 +194,9 @@ class LQRTask:
         rng = check_rng(rng)
         if self.start == "uniform":
             return rng.uniform(-self.start_halfwidth, self.start_halfwidth, size=(m, self.n))
-        return rng.standard_normal((m, self.n)) @ np.linalg.cholesky(
-            self.start_cov + 1e-300 * np.eye(self.n)).T
+        # a square root of 𝐒₀ that also exists when 𝐒₀ is only semidefinite
+        w, V = np.linalg.eigh(self.start_cov)
+        return rng.standard_normal((m, self.n)) @ (V * np.sqrt(np.clip(w, 0, None))).T
 
     def __repr__(self):
         return (f"LQRTask({self.name}: n={self.n}, k={self.k}, γ={self.gamma:g}, "
@@ -437,6 +438,7 @@ def optimal_gain(task: LQRTask, tol: float = 1e-13, max_iter: int = 100_000):
     until it stops moving; 𝐊* = γ(𝐑 + γ𝐁ᵀ𝐏𝐁)⁻¹𝐁ᵀ𝐏𝐀. 𝐊* minimises C(𝐊, σ) for every σ.
     Notebook 10."""
     task = _check_task(task)
+    tol = positive_scalar("tol", tol)
     A, B, Q, R, g = task.A, task.B, task.Q, task.R, task.gamma
     P = Q.copy()
     for _ in range(check_count("max_iter", max_iter)):

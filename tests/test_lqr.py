@@ -528,3 +528,12 @@ def test_random_termination_is_unbiased_but_far_noisier_on_the_cart_pole():
         ratio = (noise(random_end, lqr.gradient(CART, K_CART, sigma))
                  / noise(fixed, lqr.gradient(CART, K_CART, sigma, CART.horizon)))
         assert ratio > 100, ratio
+
+
+def test_a_semidefinite_start_covariance_samples_and_tol_is_checked():
+    task = lqr.LQRTask(A=TOY.A, B=TOY.B, Q=TOY.Q, R=TOY.R, gamma=0.9,
+                       start_cov=[[1.0, 0.0], [0.0, 0.0]])
+    s0 = task.sample_starts(2000, np.random.default_rng(0))
+    assert np.all(s0[:, 1] == 0) and within(s0[:, 0] ** 2, 1.0)[0]
+    with pytest.raises(ValueError, match="tol"):
+        lqr.optimal_gain(TOY, tol=0.0)
