@@ -56,6 +56,7 @@ def _problem():
 def exact() -> dict:
     """Sections 1, 2 and 4's exact numbers: no seed enters them."""
     from helpers import critic as C
+    from helpers import exact as exact_engine
     from helpers import mdp as M
 
     mdp, policy, theta = _problem()
@@ -86,6 +87,7 @@ def exact() -> dict:
         "bias δ with V": ac_V.bias_norm,
         "trcov δ with V / G − V": ac_V.trace_cov / with_V.trace_cov,
         "B − formula": float(np.abs(B[:, live] - formula[:, live]).max()),
+        "tilt batch mean (deg)": exact_engine.angle_between(batch_mean.mean, with_V.mean),
     }
 
 
@@ -121,8 +123,14 @@ def mdp_per_seed(seed: int) -> dict:
         return C.ValueNetwork(hidden=16, rng=rng).set_params(w).loss(S, y)
 
     gap = np.max(np.abs(net.loss_grad(S, y) - finite_difference_gradient(loss, net.w, h=1e-6)))
+    two = sample.mask[:, 1]                        # §5: A_0 at λ = 0.5, two-step episodes
+    s, r = sample.states[two], sample.rewards[two]
+    A0 = r[:, 0] + 0.5 * r[:, 1] + 0.5 * v[s[:, 1]] - v[s[:, 0]]
+    A0_gap = np.abs(C.mdp_advantages(mdp, sample, v, lam=0.5)[two, 0] - A0).max()
     return {
         "seed": seed,
+        "A, B: MC != TD": not np.allclose(v_mc[:, :2], v_td[:, :2]),
+        "A0 formula gap": float(A0_gap),
         "err MC": float(np.abs(v_mc[-1, live] - V[live]).max()),
         "err TD": float(np.abs(v_td[-1, live] - V[live]).max()),
         "C, D: MC == TD": bool(np.array_equal(v_mc[:, 2:4], v_td[:, 2:4])),
@@ -229,11 +237,15 @@ def claims(raw: dict, n_seeds: int) -> list[tuple]:
     add("§4 ‖bias‖ δ_t with V (exact)", [ex["bias δ with V"]], "< 1e-12")
     add("§4 tr Cov: δ_t with V / G_t − V (exact)", [ex["trcov δ with V / G − V"]], "< 1")
     add("§4 |B − formula| (exact)", [ex["B − formula"]], "allclose 1e-12")
+    add("§2 tilt of the batch mean, m=2 (°, exact)", [ex["tilt batch mean (deg)"]],
+        "in (5, 15)")
 
     rows = raw["mdp"][:n_seeds]
     add("§3 largest |v̂_MC − V| after 300 episodes", [r["err MC"] for r in rows], "(printed)")
     add("§3 largest |v̂_TD − V| after 300 episodes", [r["err TD"] for r in rows], "(printed)")
     add("§3 C, D: MC updates == TD updates", [r["C, D: MC == TD"] for r in rows], "== 1")
+    add("§3 A, B: MC and TD differ", [r["A, B: MC != TD"] for r in rows],
+        "== 1 (not allclose)")
     add("§3 ‖bias‖ with v̂ as baseline", [r["bias learned"] for r in rows], "< 1e-12")
     add("§3 tr Cov: v̂_MC / V", [r["ratio MC"] for r in rows], "in (0.75, 1.35)")
     add("§3 tr Cov: v̂_TD / V", [r["ratio TD"] for r in rows], "in (0.75, 1.35)")
@@ -242,6 +254,7 @@ def claims(raw: dict, n_seeds: int) -> list[tuple]:
     add("§5 |GAE(1) − (G − v̂)|", [r["λ=1 − (G − v̂)"] for r in rows], "allclose 1e-12")
     add("§5 GAE(0) == δ", [r["λ=0 == δ"] for r in rows], "== 1")
     add("§5 |bias(λ) − (1 − λ) bias(0)|", [r["bias line"] for r in rows], "allclose 1e-12")
+    add("§5 |A_0(λ=0.5) − formula|", [r["A0 formula gap"] for r in rows], "allclose 1e-12")
     add("§5 tr Cov λ=0 / λ=1", [r["var0 / var1"] for r in rows], "< 0.9")
     add("§5 best λ, m = 2", [r["best λ m=2"] for r in rows], "<= 0.2")
     add("§5 best λ, m = 100", [r["best λ m=100"] for r in rows], "(printed)")

@@ -916,13 +916,15 @@ def mystery_class(name: str, mdp=None, policy=None, m: int = 3) -> str:
 
 
 def check_classification(answer, name: str, *, quiet: bool = False):
-    """Check a learner's class ("unbiased", "scaled" or "biased") for mystery ``name``, with a
-    hint that fits the wrong answer given. Introduced in notebook 08."""
+    """Check a learner's class ("unbiased", "scaled" or "biased", in any capitalisation) for
+    mystery ``name``, with a hint that fits the wrong answer given. Introduced in notebook 08."""
     from helpers.checks import check
 
     expected = mystery_class(name)
     hints = MYSTERIES[name][1]
     valid = ("unbiased", "scaled", "biased")
+    if isinstance(answer, str):
+        answer = answer.strip().lower()
     if isinstance(answer, str) and answer not in valid:
         hint = f"answer one of {valid}."
     else:
@@ -930,29 +932,163 @@ def check_classification(answer, name: str, *, quiet: bool = False):
     return check(answer, expected, name=f"Exercise ({name})", hint=hint, quiet=quiet)
 
 
+#: what Exercise 4 asks for, and the unbiased answers it is not (each with its hint)
+_FIX_IMPOSTORS = {
+    "plain REINFORCE": (full_return,
+                        "that is plain REINFORCE, R(τ_i) with no baseline: unbiased, but the "
+                        "exercise asks you to subtract the mean return of the *other* m − 1 "
+                        "episodes."),
+    "reward-to-go": (reward_to_go,
+                     "that is reward-to-go, γ^t G_t with no baseline: unbiased, but the exercise "
+                     "compares each episode's whole return R(τ_i) with the others' mean."),
+}
+
+
+def _constant_baseline(g, x):
+    """c if g = per_episode(R − c) on every batch (a constant baseline), else None."""
+    plain = x.per_episode(x.returns()[..., None])
+    ones = x.per_episode(np.ones(x.mask.shape[:-1])[..., None])
+    d, o = (plain - g).ravel(), ones.ravel()
+    if not o @ o > 0:
+        return None
+    c = float(d @ o / (o @ o))
+    return c if np.allclose(plain - c * ones, g, rtol=1e-9, atol=1e-12) else None
+
+
 def check_fix(fn, *, m: int = 3, quiet: bool = False):
-    """Exercise 4 of notebook 08: is your fixed batch baseline unbiased? Compares E[ĝ] of
-    ``fn`` (a function of a :class:`Sample`) for batches of m with ∇U, exactly, on notebook
-    04's MDP at θ = (0.5, −1). Introduced in notebook 08."""
+    """Exercise 4 of notebook 08: is ``fn`` the fixed batch baseline, R(τ_i) minus the mean
+    return of the *other* m − 1 episodes? Compares ``fn``'s ĝ with that estimator's on every
+    batch of m trajectories of notebook 04's MDP at θ = (0.5, −1) — so only the fix passes,
+    not any unbiased estimator — and names what a wrong answer computes instead: E[ĝ] as a
+    multiple of ∇U, plain REINFORCE, reward-to-go or a constant baseline R − c.
+    Introduced in notebook 08."""
     from helpers.checks import check
 
     mdp, policy = M.example_mdp()
     theta = np.array([0.5, -1.0])
-    exact = M.exact_gradient(mdp, policy, theta)
+    enum = Enumeration(mdp, policy, m)
+    x = make_sample(mdp, policy, theta, enum.trajectories, index=enum.index)
+    expected = leave_one_out_baseline(x)
     if fn is None or fn is Ellipsis:
-        return check(fn, exact, name="Exercise 4", quiet=quiet)
+        return check(fn, expected, name="Exercise 4", quiet=quiet)
     try:
-        probe = make_sample(mdp, policy, theta, Enumeration(mdp, policy, 1).trajectories,
-                            index=np.zeros((1, m), dtype=int))
-        if fn(probe) is Ellipsis:
-            return check(None, exact, name="Exercise 4", quiet=quiet)
-        mean = Enumeration(mdp, policy, m).expect(get(fn), theta).mean
+        g = fn(x)
+        if g is Ellipsis:
+            return check(None, expected, name="Exercise 4", quiet=quiet)
+        g = np.asarray(g, dtype=float)
+        if g.shape != expected.shape:
+            raise ValueError(f"it returned shape {g.shape}, not one ĝ per batch "
+                             f"{expected.shape}")
+        mean = enum.expect(get(fn), theta).mean
     except Exception as err:  # a check never raises on an unfinished answer
-        return check(f"your function raised {type(err).__name__}: {err}", exact,
+        return check(f"your function raised {type(err).__name__}: {err}", expected,
                      name="Exercise 4", quiet=quiet,
                      hint="it gets a Sample x; use x.returns(), x.m and x.per_episode(weights).")
+    exact = M.exact_gradient(mdp, policy, theta)
     ratio = float(mean @ exact / (exact @ exact))
-    hint = (f"E[ĝ] is {ratio:.3f} × ∇U: the mean still includes τ_i itself, or divides by m "
-            "instead of m − 1." if abs(ratio - 1) > 1e-6 and np.allclose(mean, ratio * exact)
-            else "subtract the mean return of the *other* m − 1 episodes from R(τ_i).")
-    return check(mean, exact, name="Exercise 4", rtol=1e-9, atol=1e-12, hint=hint, quiet=quiet)
+    same = np.allclose(g, expected, rtol=1e-9, atol=1e-12)
+    hint = None
+    if not same:
+        hint = next((h for f, h in _FIX_IMPOSTORS.values()
+                     if np.allclose(g, f(x), rtol=1e-9, atol=1e-12)), None)
+    if not same and hint is None and (c := _constant_baseline(g, x)) is not None:
+        hint = (f"that is a constant baseline, R(τ_i) − {c:.3g}: unbiased, but the exercise "
+                "asks for the mean return of the *other* m − 1 episodes of the batch.")
+    if not same and hint is None and np.allclose(mean, ratio * exact, rtol=1e-9, atol=1e-12):
+        if abs(ratio) < 1e-9:
+            hint = ("E[ĝ] = 0: the weights cancel. Compare R(τ_i) with the mean return of the "
+                    "*other* m − 1 episodes, not with itself.")
+        elif abs(ratio - 1) > 1e-6:
+            hint = (f"E[ĝ] is {ratio:.3f} × ∇U, not ∇U: does the mean still include τ_i "
+                    "itself, or divide by m instead of m − 1?")
+        else:
+            hint = ("E[ĝ] = ∇U, but your ĝ is not the leave-one-out estimator on every "
+                    "batch: subtract the mean return of the *other* m − 1 episodes from R(τ_i).")
+    if not same and hint is None:
+        hint = "subtract the mean return of the *other* m − 1 episodes from R(τ_i)."
+    return check(g, expected, name="Exercise 4", rtol=1e-9, atol=1e-12, hint=hint,
+                 quiet=quiet)
+
+
+# --------------------------------------------------------------------------------------
+# Notebook 08, section 7's figure: where exact-expectation ascent ends, by outcome
+# --------------------------------------------------------------------------------------
+#: the three panels of :func:`plot_ascent_outcomes`, in order
+OUTCOME_PANELS = ("optimum", "wrong place", "worse than start")
+
+
+@dataclass
+class OutcomeFigure:
+    """What :func:`plot_ascent_outcomes` drew: ``axes[outcome]``, ``lines[name]`` (one per
+    estimator) and ``labels`` (the direct labels of the two right panels, one per group of
+    estimators whose paths end together: ``labels[tuple of names]``). Notebook 08."""
+
+    fig: object
+    axes: dict
+    lines: dict
+    labels: dict
+
+
+def plot_ascent_outcomes(paths: dict, classes: dict, start: float | None = None,
+                         figsize=(10.0, 3.4)) -> OutcomeFigure:
+    """One panel per outcome of :func:`ascent` (:data:`OUTCOME_PANELS`), U(θ) against the
+    update. Left, the paths that reach U*, coloured by the estimator's class (``classes``:
+    name → "unbiased", "scaled" or "biased") with one legend entry per class; middle and
+    right, each path labelled at its end, paths that end within 0.002 of each other sharing
+    one label (their lines dashed in turn so both show). Each panel has its own y-range, so
+    paths that end close together stay apart. Introduced in notebook 08."""
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import COLORS, ROLE
+
+    if not paths or not all(isinstance(p, AscentPath) for p in paths.values()):
+        raise ValueError("paths must be a non-empty dict of name -> AscentPath "
+                         "(pg_bugs.ascents' result).")
+    unknown = {p.outcome for p in paths.values()} - set(OUTCOME_PANELS)
+    if unknown:
+        raise ValueError(f"outcomes {sorted(unknown)} have no panel; run the ascents longer.")
+    fig, row = plt.subplots(1, 3, figsize=figsize)
+    axes = dict(zip(OUTCOME_PANELS, row, strict=True))
+    first = next(iter(paths.values()))
+    start = float(first.U[0]) if start is None else float(start)
+    colour = {"unbiased": COLORS["blue"], "scaled": COLORS["green"], "biased": COLORS["orange"]}
+    lines, labels = {}, {}
+    best = axes["optimum"]
+    for cls, c in colour.items():
+        names = [n for n, p in paths.items() if p.outcome == "optimum" and classes.get(n) == cls]
+        for k, n in enumerate(names):
+            (lines[n],) = best.plot(paths[n].U, color=c, lw=1.2, alpha=0.85,
+                                    label=f"{cls} ({len(names)})" if k == 0 else None)
+    palette = [COLORS[k] for k in ("red", "purple", "sky", "black", "blue", "green")]
+    for outcome in OUTCOME_PANELS[1:]:
+        ax = axes[outcome]
+        names = sorted((n for n, p in paths.items() if p.outcome == outcome),
+                       key=lambda n: -paths[n].U[-1])
+        groups = []
+        for n in names:
+            if groups and abs(paths[groups[-1][0]].U[-1] - paths[n].U[-1]) < 2e-3:
+                groups[-1].append(n)
+            else:
+                groups.append([n])
+        for g, group in enumerate(groups):
+            c = palette[g % len(palette)]
+            for k, n in enumerate(group):
+                (lines[n],) = ax.plot(paths[n].U, color=c, lw=1.4, ls=("-", "--", ":")[k % 3])
+            end = paths[group[0]].U
+            labels[tuple(group)] = ax.text(
+                len(end) - 1, end[-1], "\n".join(get(n).label for n in group), color=c,
+                fontsize=8, ha="right", va="bottom", linespacing=1.1)
+    for outcome, ax in axes.items():
+        shown = [paths[n].U for n in paths if paths[n].outcome == outcome]
+        ax.axhline(start, color=COLORS["grey"], lw=0.8, ls=":", label="U(θ₀)")
+        if outcome == "optimum":
+            ax.axhline(first.optimum, color=ROLE["exact"], ls="--", lw=1, label="best U*")
+            ax.legend(fontsize=8, loc="lower right")
+        elif shown:
+            lo = min(min(u) for u in shown + [[start]])
+            hi = max(max(u) for u in shown + [[start]])
+            pad = 0.1 * (hi - lo) + 1e-3
+            ax.set_ylim(lo - pad, hi + 2.5 * pad)
+        ax.set(xlabel="update", title=f"{outcome} ({len(shown)})")
+    axes["optimum"].set_ylabel("U(θ)")
+    return OutcomeFigure(fig, axes, lines, labels)

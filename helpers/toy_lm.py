@@ -74,7 +74,7 @@ GRPO_EPS = 1e-4
 
 ESTIMATORS = ("reinforce", "group_mean", "rloo", "grpo", "dr_grpo", "grpo_std_only",
               "grpo_length_only")
-#: how each estimator is built: (baseline, divide by the group's std, length factor)
+#: how each estimator is built: (baseline, divide by the group's std, length factor κ_i)
 _SPEC = {
     "reinforce": ("none", False, "none"),
     "group_mean": ("mean", False, "none"),
@@ -439,8 +439,9 @@ def advantages(rewards, estimator: str) -> np.ndarray:
 
 
 def length_factors(lengths, estimator: str, max_len: int = MAX_LEN) -> np.ndarray:
-    """What multiplies each answer's advantage for its length: 1, 1/|y_i| (GRPO's per-answer
-    token average) or 1/max_len (Dr. GRPO's constant). Introduced in notebook 09."""
+    """κ_i, what multiplies each answer's advantage for its length: 1, 1/|y_i| (GRPO's
+    per-answer token average) or 1/max_len (Dr. GRPO's constant). (Notebook 09 calls it κ_i,
+    not λ_i: λ is GAE's, notebook 07.) Introduced in notebook 09."""
     _, _, kind = _SPEC[_estimator(estimator)]
     lengths = as_float_array("lengths", lengths, ndim=1)
     if np.any(lengths < 1):
@@ -454,7 +455,7 @@ def length_factors(lengths, estimator: str, max_len: int = MAX_LEN) -> np.ndarra
 
 def answer_weights(rewards, lengths, estimator: str, max_len: int = MAX_LEN) -> np.ndarray:
     """w_i such that the estimate for this prompt is ĝ_q = Σ_i w_i ∇log π(y_i | q):
-    A_i × length factor / m. Introduced in notebook 09."""
+    A_i κ_i / m, with κ_i the length factor. Introduced in notebook 09."""
     r = _rewards(rewards)
     lengths = as_float_array("lengths", lengths, shape=(r.size,))
     return advantages(r, estimator) * length_factors(lengths, estimator, max_len) / r.size

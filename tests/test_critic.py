@@ -536,6 +536,9 @@ def test_claims_script_matches_the_notebook():
                            ("a.mean() >= 475", "\">= 475\""),
                            ("[0] for h in hs]) > 400", "\"> 400\""),
                            ("median_30k[\"λ = 0\"] < 150", "\"< 150\""),
-                           ("if k != \"λ = 0\") > 200", "\"> 200\"")):
+                           ("if k != \"λ = 0\") > 200", "\"> 200\""),
+                           ("5 < tilt < 15", "\"in (5, 15)\""),
+                           ("assert not np.allclose(v_mc[:, :2], v_td[:, :2])",
+                            "\"== 1 (not allclose)\"")):
         assert bound in code, bound
         assert printed in script, printed

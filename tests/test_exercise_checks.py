@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {p.name[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
 
 #: notebooks whose every exercise must have at least one row below
-COVERED = ("00", "01", "02", "03", "04", "05", "06", "10", "12")
+COVERED = ("00", "01", "02", "03", "04", "05", "06", "10", "11", "12")
 
 #: (notebook, check name, wrong answer as an expression, phrase the message must contain)
 WRONG = [
@@ -126,6 +126,17 @@ WRONG = [
     ("06", "Exercise 2", "[5, 4, 3, 2, 1]", "off by"),              # no baseline
     ("06", "Exercise 3", "1", "True or False"),
     ("06", "Exercise 3", "not linear_run.solved", "is not it"),
+    # 11 · PPO and trust regions
+    ("11", "Exercise 1", "[1.6, 0.0]", "off by"),                   # clipped as if A < 0
+    ("11", "Exercise 1", "[1.4, 0.0]", "off by"),                   # "the clip stops it"
+    ("11", "Exercise 1", "1.4", "shape"),
+    ("11", "Exercise 2", "4 * 0.9 * np.abs(A_09).max() / (1 - 0.9)", "off by"),  # not squared
+    ("11", "Exercise 2", "4 * np.abs(A_09).max() / (1 - 0.9) ** 2", "off by"),      # forgot γ
+    ("11", "Exercise 2", "4 * 0.5 * np.abs(A_09).max() / (1 - 0.5) ** 2", "off by"),  # γ = 0.5
+    ("11", "Exercise 3", "np.sqrt(kappa / (grad_U @ F_inv @ grad_U)) * F_inv @ grad_U",
+     "off by"),                                                     # no factor 2
+    ("11", "Exercise 3", "np.sqrt(2 * kappa / (grad_U @ grad_U)) * grad_U", "off by"),  # vanilla
+    ("11", "Exercise 3", "F @ grad_U", "off by"),
     # 12 · KL penalties
     # 10 · Continuous actions, exactly
     ("10", "Exercise 1", "(1.6 - 1.0) / 0.5**2", "off by"),                # the mean's score

@@ -135,3 +135,22 @@ class TestNotebook:
         assert solutions, "exercises need solutions (cells tagged 'solution')"
         for c in solutions:
             assert c["metadata"].get("jupyter", {}).get("source_hidden") is True, "hide solutions"
+
+
+#: notebook code is read on a projected slide (issue 22); `ruff check .` enforces the same
+#: limit through notebooks/ruff.toml
+MAX_CODE_LINE = 88
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_a_slide(path):
+    long = [(i, len(line)) for i, cell in enumerate(load(path)["cells"])
+            if cell["cell_type"] == "code"
+            for line in source(cell).splitlines() if len(line) > MAX_CODE_LINE]
+    assert not long, f"code lines over {MAX_CODE_LINE} characters (cell, length): {long}"
+
+
+def test_the_lint_step_enforces_the_slide_width():
+    config = (ROOT / "notebooks" / "ruff.toml").read_text()
+    assert f"line-length = {MAX_CODE_LINE}" in config
+    assert "E501" not in config.split("[lint.per-file-ignores]", 1)[1]

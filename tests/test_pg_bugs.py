@@ -477,6 +477,40 @@ def test_fix_check_rejects_the_classic_wrong_answers():
     assert B.check_fix(fixed, quiet=True).correct
 
 
+def test_fix_check_accepts_only_the_fix_asked_for_not_any_unbiased_estimator():
+    """Issue 17: plain REINFORCE, R − 5 and reward-to-go are unbiased, but not the
+    leave-one-out baseline the exercise asks for; each is rejected with a hint naming it."""
+    def plain(x):
+        return x.per_episode(x.returns()[..., None])
+
+    def minus_five(x):
+        return x.per_episode(x.returns()[..., None] - 5.0)
+
+    def state_baseline(x):                 # unbiased too, and no named impostor
+        return x.per_episode(x.reward_to_go() - x.V)
+
+    def fixed_other_way(x):                # R_i − mean of others, written differently
+        R = x.returns()
+        return x.per_episode((x.m * R - R.sum(axis=-1, keepdims=True))[..., None] / (x.m - 1))
+
+    for fn, words in ((plain, "plain REINFORCE"), (minus_five, "constant baseline, R(τ_i) − 5"),
+                      (B.reward_to_go, "reward-to-go"), (state_baseline, "E[ĝ] = ∇U, but"),
+                      (B.mystery_c, "0.100 × ∇U")):
+        assert B.compare(fn, *M.example_mdp(), THETAS, m=3).cls in ("unbiased", "scaled")
+        r = B.check_fix(fn, quiet=True)
+        assert r.status == "keep working" and words in r.message, (fn, r.message)
+    assert B.check_fix(fixed_other_way, quiet=True).correct
+    wrong_shape = B.check_fix(lambda x: x.returns(), quiet=True)
+    assert not wrong_shape.correct and "shape" in wrong_shape.message
+
+
+@pytest.mark.parametrize("answer", ["Unbiased", "UNBIASED", " unbiased ", "UnBiased"])
+def test_mystery_classes_accept_any_capitalisation(answer):
+    assert B.check_classification(answer, "mystery_a", quiet=True).correct
+    assert not B.check_classification(answer.strip()[:-1], "mystery_a",
+                                      quiet=True).correct
+
+
 # -- bad input -----------------------------------------------------------------------------------
 def test_bad_input_gives_clear_value_errors(example):
     mdp, pol = example

@@ -438,8 +438,12 @@ def test_claims_script_matches_the_notebook():
     for bound in ("med[\"plain\"] < 150", "max(450, 3 * med[\"plain\"])",
                   "1.3 * med[\"+ Adam\"]", "max(growth) > 1e5", "1.3 * np.mean(lengths[:20])",
                   "p_right[:, 3].min() > 0.9", "p_right[:, 4].max() < 0.1",
-                  "p_right[:, 5].min() > 0.8", "min(after) >= 475", "1.9 < per_update < 2.2"):
+                  "p_right[:, 5].min() > 0.8", "min(after) >= 475", "1.9 < per_update < 2.2",
+                  '8 < tilt["+ baseline"].angle < 10', 'tilt["no floor"].angle > 20',
+                  "flip.ratio[0] > 0 > flip.ratio[1]", "search.smallest is not None",
+                  "np.argmax(growth)"):
         assert bound in code, bound
+    assert f"max_steps={claims.SEARCH_BUDGET:_})" in code
 
 
 def test_lqr_of_the_linearised_cartpole_pushes_right_when_the_cart_is_right():

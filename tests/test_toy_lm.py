@@ -390,7 +390,7 @@ def _run_check_cell(source, answer_expression):
         said.append(check(*args, quiet=True, **kwargs))
         return said[-1]
 
-    namespace = {"np": np, "LM": LM, "check": recording_check}
+    namespace = {"np": np, "toy_lm": LM, "check": recording_check}
     exec(source.replace("answer = ...", f"answer = {answer_expression}", 1), namespace)
     assert len(said) == 1
     return said[0]

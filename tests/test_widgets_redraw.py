@@ -26,6 +26,7 @@ from helpers.widgets.lqr_explorer import LQRExplorer
 from helpers.widgets.return_tweaker import ReturnTweaker
 from helpers.widgets.score_explorer import ScoreExplorer
 from helpers.widgets.training_scrubber import TrainingScrubber
+from helpers.widgets.trust_region_explorer import TrustRegionExplorer
 from helpers.widgets.update_explorer import UpdateExplorer
 
 STATES = [[0, 0, 0, 0], [0, 0, 0.1, 0], [0, 0, -0.1, 0]]
@@ -82,6 +83,10 @@ CASES = {
                                           ("m", 50), ("baseline", True), ("gain1", 4.4),
                                           ("gain1", 1.0), ("click:resample", None),
                                           ("gain2", 0.8), ("sigma", 0.05)]),
+    "trust region": (TrustRegionExplorer, [("step", 0.52), ("step", 0.54), ("eps", 0.3),
+                                           ("direction", "vanilla"), ("step", 2.0),
+                                           ("parameters", "probabilities"), ("step", 4.6),
+                                           ("step", 1.0), ("eps", 0.05)]),
     "kl_optimum": (OptimumExplorer, [("beta", 0.3), ("beta", 0.35), ("beta", 0.001),
                                      ("prompt", 0), ("reference", "min_p"), ("beta", 100.0),
                                      ("prompt", 1), ("reference", "start"), ("beta", 0.25)]),

@@ -42,7 +42,7 @@ DIRECTIONS = ("J", "wrong_length")
 _KEY = (
     f'<span style="color:{COLORS["green"]}">■</span> advantage A of a correct answer · '
     f'<span style="color:{COLORS["orange"]}">■</span> of a wrong one · '
-    '● its weight per token, A·λ(|y|) · right: '
+    '● its weight per token, A·κ(|y|) · right: '
     f'<span style="color:{ROLE["exact"]}">■</span> exact ∇J, '
     f'<span style="color:{ROLE["score_function"]}">■</span> expected update'
 )
