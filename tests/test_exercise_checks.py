@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {p.name[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
 
 #: notebooks whose every exercise must have at least one row below
-COVERED = ("00", "01", "02", "03", "04", "05", "06", "11", "12")
+COVERED = ("00", "01", "02", "03", "04", "05", "06", "10", "11", "12")
 
 #: (notebook, check name, wrong answer as an expression, phrase the message must contain)
 WRONG = [
@@ -138,6 +138,15 @@ WRONG = [
     ("11", "Exercise 3", "np.sqrt(2 * kappa / (grad_U @ grad_U)) * grad_U", "off by"),  # vanilla
     ("11", "Exercise 3", "F @ grad_U", "off by"),
     # 12 · KL penalties
+    # 10 · Continuous actions, exactly
+    ("10", "Exercise 1", "(1.6 - 1.0) / 0.5**2", "off by"),                # the mean's score
+    ("10", "Exercise 1", "(1.6 - 1.0)**2 / 0.5**2", "off by"),             # forgot the − 1
+    ("10", "Exercise 1", "(1.6 - 1.0)**2 / 0.5 - 1", "off by"),            # divided by σ
+    ("10", "Exercise 2", "1 / (1 - 0.5 * (1 - 0.5)**2)", "off by"),        # Σ alone
+    ("10", "Exercise 2", "(1 + 0.25) / (1 - (1 - 0.5)**2)", "off by"),     # no γ
+    ("10", "Exercise 2", '"1.43"', "remove the quotes"),
+    ("10", "Exercise 3", "False", "is not it"),                           # ρ < 1 needed?
+    ("10", "Exercise 3", "1", "True or False"),
     ("12", "Exercise 1", "(0.5 / 0.2 - 1) - np.log(0.5 / 0.2)", "off by"),   # ratio inverted
     ("12", "Exercise 1", "np.log(0.5 / 0.2)", "off by"),                    # k1
     ("12", "Exercise 1", "0.5 * np.log(0.5 / 0.2) ** 2", "off by"),         # k2

@@ -22,6 +22,7 @@ from helpers.widgets.gradient_cloud import GradientCloudExplorer
 from helpers.widgets.group_explorer import GroupExplorer
 from helpers.widgets.hello import WidgetCheck
 from helpers.widgets.kl_explorer import OptimumExplorer
+from helpers.widgets.lqr_explorer import LQRExplorer
 from helpers.widgets.return_tweaker import ReturnTweaker
 from helpers.widgets.score_explorer import ScoreExplorer
 from helpers.widgets.training_scrubber import TrainingScrubber
@@ -78,6 +79,10 @@ CASES = {
     "group": (GroupExplorer, [("lean", -0.25), ("lean", 0.0), ("lean", 0.25), ("m", 4),
                               ("estimator", "rloo"), ("m", 1), ("lean", 4.0), ("m", 16),
                               ("lean", 3.75), ("lean", 3.5)]),
+    "lqr": (lambda: LQRExplorer(grid=31), [("gain1", 1.05), ("gain1", 1.1), ("sigma", 2.0),
+                                          ("m", 50), ("baseline", True), ("gain1", 4.4),
+                                          ("gain1", 1.0), ("click:resample", None),
+                                          ("gain2", 0.8), ("sigma", 0.05)]),
     "trust region": (TrustRegionExplorer, [("step", 0.52), ("step", 0.54), ("eps", 0.3),
                                            ("direction", "vanilla"), ("step", 2.0),
                                            ("parameters", "probabilities"), ("step", 4.6),
