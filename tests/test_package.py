@@ -61,3 +61,20 @@ def test_every_public_function_names_its_notebook():
 def test_every_public_function_has_a_docstring():
     undocumented = [q for q, obj in public_objects() if not inspect.getdoc(obj)]
     assert not undocumented, undocumented
+
+
+def test_every_module_is_on_the_visible_maps():
+    # issue 22: a learner finds each module, and the notebook that teaches it, in the README
+    # (and in the package's docstring), not by reading the source tree
+    from pathlib import Path
+
+    root = Path(helpers.__file__).resolve().parent
+    modules = {p.stem for p in root.glob("*.py") if not p.stem.startswith("_")} | {"widgets"}
+    readme = (root.parent / "README.md").read_text(encoding="utf-8")
+    in_readme = set(re.findall(r"^\| `([a-z_]+)` \| (?:\d\d|all)", readme, re.M))
+    in_docstring = set(re.findall(r"^``([a-z_]+)``\s+(?:\d\d|all)", helpers.__doc__, re.M))
+    assert modules - in_readme == set(), f"README's helpers table misses {modules - in_readme}"
+    ghosts = in_readme - modules
+    assert ghosts == set(), f"README lists modules that do not exist: {ghosts}"
+    unmapped = modules - in_docstring
+    assert unmapped == set(), f"helpers/__init__'s map misses {unmapped}"
