@@ -112,6 +112,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/cartpole_reinforce.py --seeds 10 --record
 	$(BIN)/python benchmarks/cartpole_critic.py --seeds 10 --record
 	$(BIN)/python benchmarks/cartpole_ppo.py --seeds 10 --record
+	$(BIN)/python benchmarks/lqr.py --seeds 10 --record
 
 clean:
 	rm -rf $(VENV) *.egg-info _site build/site student
