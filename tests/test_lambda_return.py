@@ -10,7 +10,7 @@
 import numpy as np
 import pytest
 
-from helpers import critic, mdp
+from helpers import critic, mdp, pg_bugs
 
 
 def k_step_return(r, v, t, k, gamma):
@@ -46,12 +46,34 @@ def test_gae_is_the_lambda_return_minus_the_critic(seed):
     assert np.allclose(critic.gae(deltas, gamma, 1.0), G - v)
 
 
-def test_td_error_with_the_exact_value_estimates_the_standard_advantage():
-    tiny, policy = mdp.example_mdp()
+@pytest.mark.parametrize("gamma", [1.0, 0.5])
+def test_td_error_with_the_exact_value_estimates_the_standard_advantage(gamma):
+    """E[δ_t | s_t = s, a_t = a] over every trajectory equals Q(s, a) − V(s), with Q(s, a)
+    taken from its definition, the expected reward-to-go after (s, a) in the enumerated
+    trajectories, not from the Bellman equation that V comes from. A wrong V breaks it."""
+    tiny, policy = pg_bugs.discounted_example_mdp(gamma)
     for theta in ([0.5, -1.0], [-1.0, -1.0], [1.0, 0.5]):
         theta = np.array(theta)
-        V, Q = mdp.policy_evaluation(tiny, policy, theta)
-        live = ~tiny.terminal
-        # E[δ | s, a] = r(s, a) + γ Σ_s' P(s'|s, a) V(s') − V(s)
-        expected_delta = tiny.r + tiny.gamma * np.einsum("sat,t->sa", tiny.P, V) - V[:, None]
-        assert np.allclose(expected_delta[live], (Q - V[:, None])[live], atol=1e-12)
+        V, _ = mdp.policy_evaluation(tiny, policy, theta)
+        batch, p = mdp.enumerate_trajectories(tiny, policy, theta)
+        delta = np.where(batch.mask, batch.rewards + gamma * V[batch.next_states]
+                         - V[batch.states], 0.0)            # V(terminal) = 0
+        G = batch.reward_to_go(gamma)
+        seen = 0
+        for s in np.flatnonzero(~tiny.terminal):
+            for a in range(tiny.n_actions):
+                at = batch.mask & (batch.states == s) & (batch.actions == a)
+                weight = (p[:, None] * at).sum()
+                if weight == 0:
+                    continue
+                Q = (p[:, None] * at * G).sum() / weight     # E[G_t | s_t = s, a_t = a]
+                mean_delta = (p[:, None] * at * delta).sum() / weight
+                assert np.isclose(mean_delta, Q - V[s], atol=1e-12), (s, a)
+                seen += 1
+        assert seen == 8                                     # A, B, C, D × left, right
+        wrong = V + 0.1 * (np.arange(tiny.n_states) == 2)    # a critic off by 0.1 at C
+        off = np.where(batch.mask, batch.rewards + gamma * wrong[batch.next_states]
+                       - wrong[batch.states], 0.0)
+        at = batch.mask & (batch.states == 0) & (batch.actions == 0)     # A, left → C or D
+        assert not np.isclose((p[:, None] * at * off).sum() / (p[:, None] * at).sum(),
+                              (p[:, None] * at * G).sum() / (p[:, None] * at).sum() - V[0])
