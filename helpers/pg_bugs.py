@@ -916,15 +916,16 @@ def mystery_class(name: str, mdp=None, policy=None, m: int = 3) -> str:
 
 
 def check_classification(answer, name: str, *, quiet: bool = False):
-    """Check a learner's class ("unbiased", "scaled" or "biased", in any capitalisation) for
-    mystery ``name``, with a hint that fits the wrong answer given. Introduced in notebook 08."""
+    """Check a learner's class ("unbiased", "scaled" or "biased", in any capitalisation, with
+    stray quotes or a full stop) for mystery ``name``, with a hint that fits the wrong answer
+    given. Introduced in notebook 08."""
     from helpers.checks import check
 
     expected = mystery_class(name)
     hints = MYSTERIES[name][1]
     valid = ("unbiased", "scaled", "biased")
-    if isinstance(answer, str):
-        answer = answer.strip().lower()
+    if isinstance(answer, str):          # "Unbiased", " biased ", "scaled." all read
+        answer = answer.strip().strip("\"'.!").strip().lower()
     if isinstance(answer, str) and answer not in valid:
         hint = f"answer one of {valid}."
     else:
@@ -962,7 +963,15 @@ def check_fix(fn, *, m: int = 3, quiet: bool = False):
     not any unbiased estimator — and names what a wrong answer computes instead: E[ĝ] as a
     multiple of ∇U, plain REINFORCE, reward-to-go or a constant baseline R − c.
     Introduced in notebook 08."""
-    from helpers.checks import check
+    from helpers.checks import CheckResult, check
+
+    def wrong(problem, hint):    # report what went wrong in the learner's own function
+        problem += "" if problem.endswith((".", "…", "?")) else "."
+        result = CheckResult("keep working", f"✗ Exercise 4: keep working — {problem} "
+                                             f"Hint: {hint}")
+        if not quiet:
+            print(result.message)
+        return result
 
     mdp, policy = M.example_mdp()
     theta = np.array([0.5, -1.0])
@@ -971,19 +980,30 @@ def check_fix(fn, *, m: int = 3, quiet: bool = False):
     expected = leave_one_out_baseline(x)
     if fn is None or fn is Ellipsis:
         return check(fn, expected, name="Exercise 4", quiet=quiet)
+    if not callable(fn):
+        return wrong(f"fixed is a {type(fn).__name__}, not a function.",
+                     "define it with def fixed(x): ... and pass fixed itself.")
     try:
         g = fn(x)
-        if g is Ellipsis:
-            return check(None, expected, name="Exercise 4", quiet=quiet)
+    except Exception as err:  # a check never raises on an unfinished answer
+        text = " ".join(str(err).split()).rstrip(".")
+        text = text if len(text) <= 70 else text[:69] + "…"
+        return wrong(f"your function raised {type(err).__name__}: {text}",
+                     "it gets a Sample x; use x.returns() (shape (..., m)), x.m and "
+                     "x.per_episode(weights) with weights of shape (..., m, 1).")
+    if g is Ellipsis:
+        return check(None, expected, name="Exercise 4", quiet=quiet)
+    if g is None:
+        return wrong("your function returned None.", "did you forget the return?")
+    try:
         g = np.asarray(g, dtype=float)
         if g.shape != expected.shape:
             raise ValueError(f"it returned shape {g.shape}, not one ĝ per batch "
                              f"{expected.shape}")
         mean = enum.expect(get(fn), theta).mean
-    except Exception as err:  # a check never raises on an unfinished answer
-        return check(f"your function raised {type(err).__name__}: {err}", expected,
-                     name="Exercise 4", quiet=quiet,
-                     hint="it gets a Sample x; use x.returns(), x.m and x.per_episode(weights).")
+    except Exception as err:
+        return wrong(f"{err}", "return x.per_episode(weights), with weights of shape "
+                                "(..., m, 1): one ĝ per batch, not the weights themselves.")
     exact = M.exact_gradient(mdp, policy, theta)
     ratio = float(mean @ exact / (exact @ exact))
     same = np.allclose(g, expected, rtol=1e-9, atol=1e-12)
@@ -998,9 +1018,12 @@ def check_fix(fn, *, m: int = 3, quiet: bool = False):
         if abs(ratio) < 1e-9:
             hint = ("E[ĝ] = 0: the weights cancel. Compare R(τ_i) with the mean return of the "
                     "*other* m − 1 episodes, not with itself.")
+        elif ratio < 0:
+            hint = (f"E[ĝ] is {ratio:.3f} × ∇U, downhill: subtract the others' mean from "
+                    "R(τ_i), not R(τ_i) from the others' mean.")
         elif abs(ratio - 1) > 1e-6:
-            hint = (f"E[ĝ] is {ratio:.3f} × ∇U, not ∇U: does the mean still include τ_i "
-                    "itself, or divide by m instead of m − 1?")
+            hint = (f"E[ĝ] is {ratio:.3f} × ∇U, not ∇U: does your mean still include τ_i "
+                    "itself? Sum the other m − 1 returns and divide by m − 1.")
         else:
             hint = ("E[ĝ] = ∇U, but your ĝ is not the leave-one-out estimator on every "
                     "batch: subtract the mean return of the *other* m − 1 episodes from R(τ_i).")

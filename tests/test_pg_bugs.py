@@ -504,11 +504,44 @@ def test_fix_check_accepts_only_the_fix_asked_for_not_any_unbiased_estimator():
     assert not wrong_shape.correct and "shape" in wrong_shape.message
 
 
-@pytest.mark.parametrize("answer", ["Unbiased", "UNBIASED", " unbiased ", "UnBiased"])
+def test_fix_check_says_what_went_wrong_in_the_learners_own_function():
+    """A forgotten return, an exception, the weights returned instead of ĝ, the subtraction
+    turned round and a mean that still includes τ_i each get a message about *that* —
+    never the generic 'remove the quotes' of a text answer."""
+    def no_return(x):
+        R = x.returns()
+        x.per_episode((R - (R.sum(axis=-1, keepdims=True) - R) / (x.m - 1))[..., None])
+
+    def flat_weights(x):                   # weights of shape (..., m): numpy cannot broadcast
+        R = x.returns()
+        return x.per_episode(R - (R.sum(axis=-1, keepdims=True) - R) / (x.m - 1))
+
+    def turned_round(x):
+        R = x.returns()
+        return x.per_episode(((R.sum(axis=-1, keepdims=True) - R) / (x.m - 1) - R)[..., None])
+
+    def self_over_m_minus_one(x):          # the sum still includes R(τ_i)
+        R = x.returns()
+        return x.per_episode((R - R.sum(axis=-1, keepdims=True) / (x.m - 1))[..., None])
+
+    cases = ((no_return, "returned None", "forget the return"),
+             (flat_weights, "raised ValueError", "(..., m, 1)"),
+             (lambda x: x.returns(), "returned shape (220, 3)", "not the weights"),
+             (turned_round, "-1.000 × ∇U", "downhill"),
+             (self_over_m_minus_one, "0.500 × ∇U", "include τ_i"),
+             (42, "not a function", "def fixed"))
+    for fn, problem, hint in cases:
+        r = B.check_fix(fn, quiet=True)
+        assert r.status == "keep working" and problem in r.message, r.message
+        assert hint in r.message.split("Hint:")[1] and "quotes" not in r.message, r.message
+
+
+@pytest.mark.parametrize("answer", ["Unbiased", "UNBIASED", " unbiased ", "UnBiased",
+                                    "unbiased.", "'unbiased'"])
 def test_mystery_classes_accept_any_capitalisation(answer):
     assert B.check_classification(answer, "mystery_a", quiet=True).correct
-    assert not B.check_classification(answer.strip()[:-1], "mystery_a",
-                                      quiet=True).correct
+    misspelt = answer.lower().replace("unbiased", "unbiase")
+    assert not B.check_classification(misspelt, "mystery_a", quiet=True).correct
 
 
 # -- bad input -----------------------------------------------------------------------------------
