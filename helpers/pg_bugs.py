@@ -1098,15 +1098,18 @@ def plot_ascent_outcomes(paths: dict, classes: dict, start: float | None = None,
             for k, n in enumerate(group):
                 (lines[n],) = ax.plot(paths[n].U, color=c, lw=1.4, ls=("-", "--", ":")[k % 3])
             end = paths[group[0]].U
-            labels[tuple(group)] = ax.text(
-                len(end) - 1, end[-1], "\n".join(get(n).label for n in group), color=c,
-                fontsize=8, ha="right", va="bottom", linespacing=1.1)
+            # 3 points above the line's end, so the subscripts' underscores (b_t, s_t) are
+            # not drawn on top of the line of the same colour
+            labels[tuple(group)] = ax.annotate(
+                "\n".join(get(n).label for n in group), (len(end) - 1, end[-1]),
+                xytext=(0, 3), textcoords="offset points", color=c, fontsize=9,
+                ha="right", va="bottom", linespacing=1.1)
     for outcome, ax in axes.items():
         shown = [paths[n].U for n in paths if paths[n].outcome == outcome]
         ax.axhline(start, color=COLORS["grey"], lw=0.8, ls=":", label="U(θ₀)")
         if outcome == "optimum":
             ax.axhline(first.optimum, color=ROLE["exact"], ls="--", lw=1, label="best U*")
-            ax.legend(fontsize=8, loc="lower right")
+            ax.legend(fontsize=9, loc="lower right")
         elif shown:
             lo = min(min(u) for u in shown + [[start]])
             hi = max(max(u) for u in shown + [[start]])

@@ -79,9 +79,13 @@ def test_panels_fit_their_paths_and_labels_stay_inside(gallery):
         for p in paths.values():
             if p.outcome == outcome:
                 assert lo <= p.U.min() and p.U.max() <= hi
-    for text in f.labels.values():
+    for group, text in f.labels.items():
         box, ext = text.axes.get_window_extent(), text.get_window_extent(renderer)
         assert box.x0 - 1 <= ext.x0 and ext.x1 <= box.x1 + 1 and ext.y1 <= box.y1 + 1
+        # clear of its line, so an underscore (b_t) is not drawn on the line's own colour
+        end = paths[group[0]].U
+        _, y_end = text.axes.transData.transform((len(end) - 1, end[-1]))
+        assert ext.y0 >= y_end + 2, text.get_text()
     plt.close("all")
 
 
