@@ -102,6 +102,29 @@ def test_group_mean_is_rloo_times_m_minus_one_over_m_and_dr_grpo_divides_by_max_
                                LM.grpo_advantages(r) / lengths / m)
 
 
+@pytest.mark.parametrize("m", [2, 3, 5, 8])
+def test_which_advantage_estimates_the_standard_advantage(m):
+    """Notebook 09, §2: an answer's standard advantage is A^π(q, y) = r(q, y) − p_q. Given
+    answer 1's reward, averaged over the other m − 1 answers (their number of correct ones is
+    binomial), RLOO's A_1 is exactly r_1 − p; the group mean's and Dr. GRPO's are (m−1)/m of
+    it; REINFORCE's is r_1 itself, not r_1 − p; GRPO's is neither at every p."""
+    from math import comb
+
+    def mean_A(r1, est, p):      # E[A_1 | r_1], the others drawn with success rate p
+        return sum(comb(m - 1, k) * p**k * (1 - p) ** (m - 1 - k)
+                   * LM.advantages([r1] + [1.0] * k + [0.0] * (m - 1 - k), est)[0]
+                   for k in range(m))
+
+    for p in (0.05, 0.3, 0.5, 0.9):
+        for r1 in (0.0, 1.0):
+            assert np.isclose(mean_A(r1, "rloo", p), r1 - p, atol=1e-12)
+            for est in ("group_mean", "dr_grpo"):
+                assert np.isclose(mean_A(r1, est, p), (m - 1) / m * (r1 - p), atol=1e-12)
+            assert np.isclose(mean_A(r1, "reinforce", p), r1)
+        grpo = [mean_A(r1, "grpo", p) for r1 in (0.0, 1.0)]
+        assert not np.allclose(grpo, [0 - p, 1 - p], atol=1e-3)
+
+
 def test_equal_rewards_give_zero_advantages_and_m_one_is_refused_where_undefined():
     for est in ("group_mean", "rloo", "grpo", "dr_grpo"):
         np.testing.assert_array_equal(LM.advantages([1.0, 1.0, 1.0], est), 0.0)
