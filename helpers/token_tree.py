@@ -121,7 +121,7 @@ def draw_token_tree(task, theta, q: int = 0, depth: int = 2, ax=None,
                               zorder=1)
             drawing.edges[(parent, v)] = line
             drawing.edge_labels[(parent, v)] = ax.text(    # just before the child node
-                x - 0.1, y, f"'{toy_lm.TOKENS[v]}' {_label(p)}", fontsize=7.5, ha="right",
+                x - 0.1, y, f"'{toy_lm.TOKENS[v]}' {_label(p)}", fontsize=8.5, ha="right",
                 va="center", zorder=2,
                 bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
         if prefix and prefix[-1] == toy_lm.EOS:
@@ -129,13 +129,13 @@ def draw_token_tree(task, theta, q: int = 0, depth: int = 2, ax=None,
             r = task.rewards[q, task.answers.index(text)]
             drawing.leaves[prefix] = ax.text(
                 x + 0.15, y, f"{text}  π = {_label(drawing.probabilities[prefix])},  r = {r:.0f}",
-                fontsize=8, va="center", color=COLORS["green"] if r > 0 else COLORS["black"])
+                fontsize=9, va="center", color=COLORS["green"] if r > 0 else COLORS["black"])
         elif prefix and len(prefix) == depth:
             drawing.stubs[prefix] = ax.text(
                 x + 0.15, y, f"… longer answers: {_label(drawing.probabilities[prefix])}",
-                fontsize=8, va="center", color=COLORS["grey"])
+                fontsize=9, va="center", color=COLORS["grey"])
     x0, y0 = drawing.positions[()]
-    ax.text(x0 - 0.15, y0, f'"{task.prompts[q]}"', ha="right", va="center", fontsize=9)
+    ax.text(x0 - 0.15, y0, f'"{task.prompts[q]}"', ha="right", va="center", fontsize=10)
     ax.set_xlim(-1.6, depth * 2.2 * _DX + 3.4)
     ax.set_ylim(-(len(rows) + 0.8) * _DY, 0.2)
     ax.set_axis_off()
