@@ -108,7 +108,8 @@ class PartingSearch:
 
     @property
     def smallest(self) -> Nudge | None:
-        """The smallest nudge that made the run part (None if none did)."""
+        """The smallest nudge tried that made the run part (None if none did); the search
+        stops at the first nudge that does not, so a still smaller one is not ruled out."""
         parted = [n for n in self.tried if n.parted]
         return min(parted, key=lambda n: n.ulps) if parted else None
 
@@ -119,7 +120,7 @@ class PartingSearch:
                     else "the same episodes throughout")
             lines.append(f"  {_size(n.ulps):>10} (relative {n.ulps * 2.0**-52:.0e}): {what}")
         best = self.smallest
-        lines.append("smallest nudge that parted the runs: "
+        lines.append("smallest nudge tried that parted the runs: "
                      + ("none" if best is None else _size(best.ulps)))
         return "\n".join(lines)
 

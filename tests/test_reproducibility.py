@@ -49,7 +49,7 @@ def test_the_search_goes_down_until_a_nudge_leaves_the_run_unchanged(reference):
     best = search.smallest
     assert best is not None and best.ulps == min(n.ulps for n in search.tried if n.parted)
     text = str(search)
-    assert "smallest nudge that parted the runs: 2^" in text and "relative" in text
+    assert "smallest nudge tried that parted the runs: 2^" in text and "relative" in text
     nothing = reproducibility.parting_search(CONFIG, 1, reference, exponents=(0,),
                                              max_steps=200)
     assert nothing.smallest is None and "none" in str(nothing)
