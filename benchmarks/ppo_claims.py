@@ -49,8 +49,9 @@ QUANTITIES = {
     "§1 performance-difference identity: largest error": "max(errors)",
     "§1 U drop after its peak while ℒ climbs": "climb.U.max() - climb.U[-1]",
     "§2 smallest U − bound over 400 random pairs": "min(slack)",
-    "§2 best step: ℒ^CLIP / bound": "best['clipped'] / best['bound']",
-    "§2 best step: U / ℒ^CLIP": "best['U'] / best['clipped']",
+    "§2 pairs (of 400) where ℒ alone is above U": "overshoot",
+    "§4 best step: ℒ^CLIP / bound": "best['clipped'] / best['bound']",
+    "§4 best step: U / ℒ^CLIP": "best['U'] / best['clipped']",
     "§3 Σ d KL / ½ΔᵀFΔ − 1 at |Δ| = 0.001": "kl / (0.5 * step @ F @ step) - 1",
     "§3 vanilla updates of π: angle (degrees)": "exact.angle_between(*vanilla)",
     "§3 natural updates of π: largest gap": "np.abs(natural_change[0] - natural_change[1]).max()",
@@ -60,6 +61,8 @@ QUANTITIES = {
     "§6 CartPole gradient: |by hand − FD|": "gap",
     "§7 minibatch normalisation, m = 8: angle": "norm.angle",
     "§7 clipped value loss: v̂ after 100 epochs": "v[0]",
+    "§7 approximate KL k1: standard deviation / mean": "spread['k1']",
+    "§7 approximate KL k3: standard deviation / mean": "spread['k3']",
 }
 #: cells that train on CartPole (validated by training each seed once, below)
 TRAINING = ("ppo.train(", "returns_at(", "in runs", "for h in bug")

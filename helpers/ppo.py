@@ -14,7 +14,7 @@ notebook 07's :class:`helpers.critic.ValueNetwork`, both trained with
 * **several epochs of minibatch steps** on that one batch, each on the clipped objective
   (:func:`clipped_objective`, gradient by hand in :func:`clipped_objective_grad`)
 
-      ℒ^CLIP(θ) = mean_t min(ratio_t A_t, clip(ratio_t, 1 − ε, 1 + ε) A_t),
+      ℒ^CLIP(θ) = mean_t min(ratio_t A_t, clip(ratio_t, 1 − ε_clip, 1 + ε_clip) A_t),
       ratio_t = π_θ(a_t|s_t) / π_old(a_t|s_t),
 
   where A_t is the GAE(λ) advantage weight (normalised over the batch by default), and a
@@ -83,8 +83,8 @@ def _ratio_terms(policy, obs, actions, logp_old, advantages, eps):
 
 
 def clipped_objective(policy, obs, actions, logp_old, advantages, eps: float = 0.2) -> float:
-    """ℒ^CLIP(θ) = mean_t min(ratio_t A_t, clip(ratio_t, 1 − ε, 1 + ε) A_t) at the policy's
-    current θ (Schulman et al. 2017, eq. 7). Notebook 11."""
+    """ℒ^CLIP(θ) = mean_t min(ratio_t A_t, clip(ratio_t, 1 − ε_clip, 1 + ε_clip) A_t) at the
+    policy's current θ (Schulman et al. 2017, eq. 7). Notebook 11."""
     _, _, ratio, adv, eps = _ratio_terms(policy, obs, actions, logp_old, advantages, eps)
     return float(np.mean(np.minimum(ratio * adv, np.clip(ratio, 1 - eps, 1 + eps) * adv)))
 
@@ -92,8 +92,8 @@ def clipped_objective(policy, obs, actions, logp_old, advantages, eps: float = 0
 def clipped_objective_grad(policy, obs, actions, logp_old, advantages,
                            eps: float = 0.2) -> np.ndarray:
     """∇θ ℒ^CLIP, by hand: ∇(ratio_t A_t) = A_t ratio_t ∇log π_θ(a_t|s_t), and a term whose
-    ratio is beyond 1 ± ε on the side that would gain (A_t > 0 and ratio_t > 1 + ε, or
-    A_t < 0 and ratio_t < 1 − ε) is the constant (1 ± ε) A_t, gradient 0. So the gradient
+    ratio is beyond 1 ± ε_clip on the side that would gain (A_t > 0 and ratio_t > 1 + ε_clip, or
+    A_t < 0 and ratio_t < 1 − ε_clip) is the constant (1 ± ε_clip) A_t, gradient 0. So the gradient
     is notebook 06's ∇ Σ_t w_t log π(a_t|s_t) with w_t = [not frozen] A_t ratio_t / n.
     Notebook 11."""
     obs, a, ratio, adv, eps = _ratio_terms(policy, obs, actions, logp_old, advantages, eps)
@@ -161,7 +161,7 @@ class PPOConfig:
 
     * rollouts: ``n_envs`` environments × ``n_steps`` steps per batch;
     * the update: ``epochs`` passes over the batch, each in ``minibatches`` minibatches;
-      clip range ``clip`` (ε); Adam step sizes ``lr`` (the actor's η_θ) and ``critic_lr``
+      clip range ``clip`` (ε_clip); Adam step sizes ``lr`` (the actor's η_θ) and ``critic_lr``
       (η_w); ``hidden`` and ``critic_hidden`` tanh units;
     * advantages: GAE with ``gamma`` and ``lam``, bootstrapping from v̂ where an episode
       is cut (the time limit, or the end of a rollout) when ``bootstrap_truncated``;

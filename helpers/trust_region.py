@@ -14,11 +14,12 @@ setting is Schulman et al.'s ("Trust Region Policy Optimization", 2015, §2–3)
 * the surrogate objective ℒ_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_new(a|s) A^{π_old}(s, a)
   (eq. 3): the identity with the *old* visitation;
 * KL(π_old(·|s) ‖ π_new(·|s)) per state, its maximum over states and its d_old-weighted
-  mean; the bound U(π_new) ≥ ℒ_old(π_new) − C · max_s KL, C = 4γ max_{s,a}|A^{π_old}| / (1 − γ)²
+  mean; the bound U(π_new) ≥ ℒ_old(π_new) − C_TRPO · max_s KL, with
+  C_TRPO = 4γ max_{s,a}|A^{π_old}| / (1 − γ)²
   (Theorem 1 and eq. 9; needs γ < 1);
 * PPO's clipped objective with exact advantages, ℒ^CLIP = U(π_old) + Σ_s d_old(s) Σ_a
-  π_old(a|s) min(ratio · A, clip(ratio, 1 − ε, 1 + ε) · A), ratio = π_new(a|s)/π_old(a|s)
-  (Schulman et al. 2017, eq. 7, with the exact A^{π_old} for Â_t).
+  π_old(a|s) min(ratio · A, clip(ratio, 1 − ε_clip, 1 + ε_clip) · A), with
+  ratio = π_new(a|s)/π_old(a|s) (Schulman et al. 2017, eq. 7, the exact A^{π_old} for Â_t).
 
 Gradients need a parameterisation of the policy (:class:`Logits`, notebook 04's softmax, or
 :class:`Probabilities`, the same policy written with the probabilities themselves as
@@ -99,11 +100,12 @@ def _check_table(mdp, name, pi):
 
 
 def check_clip(eps) -> float:
-    """PPO's clip range ε as a float in (0, 1), else a ``ValueError``. Notebook 11."""
-    e = as_finite_scalar("eps (the clip range ε)", eps)
+    """PPO's clip range ε_clip as a float in (0, 1), else a ``ValueError``. Notebook 11."""
+    e = as_finite_scalar("eps (the clip range ε_clip)", eps)
     if not 0.0 < e < 1.0:
-        raise ValueError(f"the clip range ε must lie strictly between 0 and 1 (the ratio is "
-                         f"kept in [1 − ε, 1 + ε], and 1 − ε must stay positive); got {eps!r}.")
+        raise ValueError(f"the clip range ε_clip must lie strictly between 0 and 1 (the ratio "
+                         f"is kept in [1 − ε_clip, 1 + ε_clip], and 1 − ε_clip must stay "
+                         f"positive); got {eps!r}.")
     return e
 
 
@@ -171,7 +173,7 @@ def _ratio(mdp, pi_old, pi_new):
 
 def clipped_surrogate(mdp, pi_old, pi_new, eps, *, old: Evaluation | None = None):
     """ℒ^CLIP_old(π_new) = U(π_old) + Σ_s d_old(s) Σ_a π_old(a|s) min(ratio·A, clip(ratio,
-    1 − ε, 1 + ε)·A), A = A^{π_old}(s, a): PPO's clipped objective (Schulman et al. 2017,
+    1 − ε_clip, 1 + ε_clip)·A), A = A^{π_old}(s, a): PPO's clipped objective (Schulman et al. 2017,
     eq. 7) with exact advantages and exact per-state sums. Notebook 11."""
     eps = check_clip(eps)
     old = evaluate(mdp, pi_old) if old is None else old
@@ -216,7 +218,7 @@ def mean_kl(mdp, pi_old, pi_new, *, weights=None):
 
 
 def penalty_constant(mdp, pi_old) -> float:
-    """C = 4 γ max_{s,a}|A^{π_old}(s, a)| / (1 − γ)², the constant of Theorem 1 and eq. 9
+    """C_TRPO = 4 γ max_{s,a}|A^{π_old}(s, a)| / (1 − γ)², the constant of Theorem 1 and eq. 9
     of Schulman et al. (2015); the maximum runs over non-terminal states. Needs γ < 1.
     Notebook 11."""
     _check_mdp(mdp)
@@ -230,7 +232,7 @@ def penalty_constant(mdp, pi_old) -> float:
 
 
 def lower_bound(mdp, pi_old, pi_new):
-    """ℒ_old(π_new) − C · max_s KL(π_old(·|s) ‖ π_new(·|s)) (eq. 9 of Schulman et al.
+    """ℒ_old(π_new) − C_TRPO · max_s KL(π_old(·|s) ‖ π_new(·|s)) (eq. 9 of Schulman et al.
     2015): Theorem 1 says U(π_new) is at least this. ``-inf`` when a KL is infinite.
     Notebook 11."""
     C = penalty_constant(mdp, pi_old)
@@ -366,8 +368,8 @@ def surrogate_gradient(mdp, par, x_old, x) -> np.ndarray:
 
 def clipped_gradient(mdp, par, x_old, x, eps, *, old: Evaluation | None = None) -> np.ndarray:
     """∇ℒ^CLIP_old(x): the surrogate's gradient with the terms switched off where the
-    ratio is beyond 1 ± ε on the side that would gain (A > 0 and ratio > 1 + ε, or A < 0
-    and ratio < 1 − ε). Notebook 11."""
+    ratio is beyond 1 ± ε_clip on the side that would gain (A > 0 and ratio > 1 + ε_clip, or A < 0
+    and ratio < 1 − ε_clip). Notebook 11."""
     eps = check_clip(eps)
     pi_old = _check_par(par).probs(x_old)
     old = evaluate(mdp, pi_old) if old is None else old
@@ -419,7 +421,7 @@ def steepest_step(g, F, kappa) -> np.ndarray:
 class Line:
     """Exact quantities at x_old + η·u for each η of ``steps`` (the explorer's curves).
 
-    ``U``, ``surrogate`` (ℒ), ``clipped`` (ℒ^CLIP), ``bound`` (ℒ − C max KL), ``max_kl``,
+    ``U``, ``surrogate`` (ℒ), ``clipped`` (ℒ^CLIP), ``bound`` (ℒ − C_TRPO max KL), ``max_kl``,
     ``mean_kl``; ``valid`` is False where the step leaves the set of policies (a
     probability below 0 or above 1): the values there are NaN. ``C`` is the bound's
     constant. Notebook 11."""

@@ -5,7 +5,8 @@
 * the approximate KLs: k1 and k3 unbiased for KL(π_old ‖ π_θ), k3 never negative;
 * rollouts: the same episodes as notebook 06's EpisodeCollector with the same seed and
   policy; GAE along a rollout equal to notebook 07's ``episode_advantages`` on complete
-  episodes, bootstrapping from v̂ where a rollout cuts an episode;
+  episodes, bootstrapping from v̂ where a rollout cuts an episode; every end case (fall,
+  time limit, cut, autoreset step) written out by hand on an eight-step rollout;
 * the update: recomputed "old" log-probabilities make every ratio 1 (the clip never acts);
 * training is reproducible from its seed; bad settings are clear errors.
 """
@@ -141,6 +142,41 @@ def test_gae_along_a_rollout_is_notebook_07s_on_complete_episodes():
             checked += 1
     assert checked >= 6
     assert np.all(A[~rollout.valid] == 0) and (~rollout.valid).sum() >= 3
+
+
+def test_gae_bootstraps_at_the_time_limit_and_the_rollout_cut_not_after_a_fall():
+    """A hand-made rollout of one environment, every case in eight steps: a fall at t = 2,
+    gymnasium's autoreset step t = 3, the time limit at t = 5 (then autoreset, t = 6) and
+    an episode the rollout cuts at t = 7. v̂(obs) is the observation's first entry, so
+    each A_t is written out by hand: GAE restarts after each end, adds γ·0 after the fall,
+    γ·v̂(obs[6]) (the state the last action led to) after the time limit and
+    γ·v̂(last_obs) at the cut."""
+    x = np.array([1.0, 2, 3, 9, 4, 5, 7, 6])
+    obs = np.zeros((8, 1, 4))
+    obs[:, 0, 0] = x
+    rewards = np.array([1.0, 1, 1, 0, 1, 1, 0, 1])[:, None]
+    valid = np.array([1, 1, 1, 0, 1, 1, 0, 1], dtype=bool)[:, None]
+    terminated, truncated = np.zeros((8, 1), bool), np.zeros((8, 1), bool)
+    terminated[2], truncated[5] = True, True
+    rollout = ppo.Rollout(obs, np.zeros((8, 1), dtype=int), np.zeros((8, 1)), rewards, valid,
+                          terminated, truncated, last_obs=np.array([[8.0, 0, 0, 0]]))
+    g, lam = 0.9, 0.8
+
+    def by_hand(v, v_next):                       # one episode, every reward 1
+        delta = 1 + g * np.asarray(v_next) - np.asarray(v)
+        return [sum((g * lam) ** (k - t) * delta[k] for k in range(t, len(delta)))
+                for t in range(len(delta))]
+
+    expected = [*by_hand([1, 2, 3], [2, 3, 0]), 0, *by_hand([4, 5], [5, 7]), 0,
+                *by_hand([6], [8])]
+    A, v = ppo.rollout_advantages(rollout, lambda o: o[:, 0], g, lam)
+    np.testing.assert_allclose(A[:, 0], expected, atol=1e-14)
+    np.testing.assert_array_equal(v[:, 0], np.where(valid[:, 0], x, 0.0))
+    # Pardo et al.'s mistake: the time limit treated as a fall, v̂ after it taken as 0
+    A, _ = ppo.rollout_advantages(rollout, lambda o: o[:, 0], g, lam,
+                                  bootstrap_truncated=False)
+    np.testing.assert_allclose(A[:, 0], [*expected[:4], *by_hand([4, 5], [5, 0]),
+                                         *expected[6:]], atol=1e-14)
 
 
 def test_recomputed_old_log_probs_make_every_ratio_one():

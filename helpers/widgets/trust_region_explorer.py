@@ -5,11 +5,11 @@ vanilla gradient ∇U or the natural gradient F⁻¹∇U, in one of two paramete
 same policy (the logits θ, or the probabilities θ̃ = σ(θ)). The direction u is scaled so that
 uᵀFu = 1: then ½η² is the second-order d-weighted KL Σ_s d(s) KL, the same scale for every
 choice. The left panel shows, as curves over η, the exact U, the surrogate ℒ, PPO's
-ℒ^CLIP and TRPO's lower bound ℒ − C max_s KL (Schulman et al. 2015, eq. 9); the right panel
-the maximum and the mean KL(π_old ‖ π) over states. Markers show the current step.
+ℒ^CLIP and TRPO's lower bound ℒ − C_TRPO max_s KL (Schulman et al. 2015, eq. 9); the right
+panel the maximum and the mean KL(π_old ‖ π) over states. Markers show the current step.
 
-Sliders: the step η (moves only the markers) and the clip range ε (redraws ℒ^CLIP only);
-toggles choose the direction and the parameterisation (new curves). A step that gives an
+Sliders: the step η (moves only the markers) and the clip range ε_clip (redraws ℒ^CLIP
+only); toggles choose the direction and the parameterisation (new curves). A step that gives an
 action probability 0 shows an infinite KL and a bound of −∞ in the readout; a step that
 leaves the set of policies (a probability parameter outside [0, 1]) leaves the curves
 blank there and says so. Key and readout are HTML beside the figure.
@@ -32,7 +32,7 @@ STYLE = {
     "U": (ROLE["exact"], "-", "U (exact)"),
     "surrogate": (COLORS["blue"], "-", "surrogate ℒ"),
     "clipped": (COLORS["green"], "-", "PPO's ℒ^CLIP"),
-    "bound": (COLORS["red"], "--", "TRPO bound ℒ − C·max KL"),
+    "bound": (COLORS["red"], "--", "TRPO bound ℒ − C_TRPO·max KL"),
     "max_kl": (COLORS["red"], "-", "max over states of KL"),
     "mean_kl": (COLORS["purple"], "-", "d-weighted mean KL"),
 }
@@ -76,7 +76,7 @@ class TrustRegionExplorer(Explorer):
         self.step = W.FloatSlider(value=step, min=0.0, max=self.max_step, step=0.02,
                                   description="step η", readout_format=".2f")
         self.eps = W.FloatSlider(value=eps, min=0.05, max=0.5, step=0.05,
-                                 description="clip ε", readout_format=".2f")
+                                 description="clip ε_clip", readout_format=".2f")
         self.direction = W.ToggleButtons(options=DIRECTIONS, value=direction,
                                          description="direction")
         self.parameters = W.ToggleButtons(options=PARAMETERS, value=parameters,
@@ -171,7 +171,7 @@ class TrustRegionExplorer(Explorer):
         self.readout.value = self._readout(now, line)
 
     def _set_limits(self):
-        """One set of limits for every direction, parameterisation and ε the controls offer,
+        """One set of limits for every direction, parameterisation and ε_clip the controls offer,
         so that no control change moves an axis (only the data are redrawn)."""
         lines = [self.curves_for(round(e, 10), d, p) for d in dict(map(reversed, DIRECTIONS))
                  for p in self.pars for e in (self.eps.min, self.eps.max)]
@@ -186,7 +186,7 @@ class TrustRegionExplorer(Explorer):
     def _readout(self, now, line) -> str:
         eta = self.step.value
         head = (f"{self.direction.label} in {self.parameters.label}, η = {eta:.2f}, "
-                f"C = {line.C:.1f}: ")
+                f"C_TRPO = {line.C:.1f}: ")
         if not now.valid[0]:
             return head + ("<b>this step leaves the set of policies</b> (a probability "
                            "parameter outside [0, 1]): U, ℒ and the KL are undefined here.")
