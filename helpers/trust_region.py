@@ -404,14 +404,14 @@ def natural_gradient(mdp, par, x) -> np.ndarray:
     return np.linalg.solve(F, gradient(mdp, par, x))
 
 
-def steepest_step(g, F, kappa) -> np.ndarray:
-    """The step Δ that maximises gᵀΔ among those with ½ ΔᵀFΔ = κ (the second-order KL):
-    Δ = √(2κ / gᵀF⁻¹g) F⁻¹g. Notebook 11."""
+def steepest_step(g, F, kl_budget) -> np.ndarray:
+    """The step Δ that maximises gᵀΔ among those with ½ ΔᵀFΔ = δ_KL (the second-order KL):
+    Δ = √(2 δ_KL / gᵀF⁻¹g) F⁻¹g. Notebook 11."""
     g = as_float_array("g (the gradient)", g, ndim=1)
     F = as_float_array("F (the Fisher matrix)", F, shape=(g.size, g.size))
-    kappa = positive_scalar("kappa (the KL budget)", kappa)
+    kl_budget = positive_scalar("kl_budget (δ_KL, the KL budget)", kl_budget)
     nat = np.linalg.solve(F, g)
-    return np.sqrt(2 * kappa / (g @ nat)) * nat
+    return np.sqrt(2 * kl_budget / (g @ nat)) * nat
 
 
 # --------------------------------------------------------------------------------------

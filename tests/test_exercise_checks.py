@@ -133,9 +133,10 @@ WRONG = [
     ("11", "Exercise 2", "4 * 0.9 * np.abs(A_09).max() / (1 - 0.9)", "off by"),  # not squared
     ("11", "Exercise 2", "4 * np.abs(A_09).max() / (1 - 0.9) ** 2", "off by"),      # forgot γ
     ("11", "Exercise 2", "4 * 0.5 * np.abs(A_09).max() / (1 - 0.5) ** 2", "off by"),  # γ = 0.5
-    ("11", "Exercise 3", "np.sqrt(kappa / (grad_U @ F_inv @ grad_U)) * F_inv @ grad_U",
+    ("11", "Exercise 3", "np.sqrt(kl_budget / (grad_U @ F_inv @ grad_U)) * F_inv @ grad_U",
      "off by"),                                                     # no factor 2
-    ("11", "Exercise 3", "np.sqrt(2 * kappa / (grad_U @ grad_U)) * grad_U", "off by"),  # vanilla
+    ("11", "Exercise 3", "np.sqrt(2 * kl_budget / (grad_U @ grad_U)) * grad_U",
+     "off by"),                                                     # vanilla
     ("11", "Exercise 3", "F @ grad_U", "off by"),
     # 12 · KL penalties
     # 10 · Continuous actions, exactly

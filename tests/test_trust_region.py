@@ -217,8 +217,8 @@ def test_natural_step_is_steepest_at_fixed_kl(problem):
         u = np.array([np.cos(angle), np.sin(angle)])
         other = u * np.sqrt(0.02 / (u @ F @ u))
         assert g @ other <= g @ step + 1e-15
-    # exactly: among steps with exact weighted KL κ, the best direction for U turns into
-    # the natural one as κ shrinks (all directions at once, bisection on each step length)
+    # exactly: among steps with exact weighted KL δ_KL, the best direction for U turns into
+    # the natural one as δ_KL shrinks (all directions at once, bisection on each step length)
     pi_old = par.probs(THETA_OLD)
     d = tr.evaluate(mdp, pi_old).d
     nat = np.linalg.solve(F, g)
@@ -229,12 +229,12 @@ def test_natural_step_is_steepest_at_fixed_kl(problem):
         return softmax(np.einsum("sak,nk->nsa", policy.features, x), axis=-1)
 
     errors = []
-    for kappa in (1e-2, 1e-4, 1e-6):
+    for kl_budget in (1e-2, 1e-4, 1e-6):
         lo, hi = np.zeros(len(u)), np.full(len(u), 10.0)
         for _ in range(60):
             mid = (lo + hi) / 2
             kl = tr.kl_per_state(mdp, pi_old, tables(THETA_OLD + mid[:, None] * u)) @ d
-            lo, hi = np.where(kl < kappa, mid, lo), np.where(kl < kappa, hi, mid)
+            lo, hi = np.where(kl < kl_budget, mid, lo), np.where(kl < kl_budget, hi, mid)
         best = u[np.argmax(tr.evaluate(mdp, tables(THETA_OLD + lo[:, None] * u)).U)]
         errors.append(pg_bugs.angle_between(best, nat))
     assert errors[-1] < 0.2 and errors[-1] <= errors[0]
