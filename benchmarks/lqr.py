@@ -11,7 +11,8 @@ all 4,000 episodes.
 (b) CartPole-v1 with a continuous force (``helpers.continuous_cartpole``): 8 natural-gradient
 updates of 20 episodes each on gymnasium's physics, then the trained policy plays 10 episodes
 with its σ = 0.3 and 10 with σ = 0; a return is the number of steps balanced (500 = the time
-limit).
+limit). The untrained K0's returns are printed first: it balances too, and what training
+changes is the cost.
 
     .venv/bin/python benchmarks/lqr.py --seeds 10 [--record]
 
@@ -85,6 +86,12 @@ def main(argv=None) -> int:
 
     print("\n(b) continuous-force CartPole-v1: 8 natural-gradient updates on gymnasium's "
           "physics, then 10 episodes with σ = 0.3 and 10 with σ = 0")
+    # the untrained K0 for comparison: it balances too, so the returns alone say little
+    untrained = [continuous_cartpole.balance(K0, SIGMA, seed=1000 * s + e)
+                 for s in seeds for e in range(10)]
+    print(f"K0 untrained, σ = {SIGMA}: mean return {np.mean(untrained):.1f} (min "
+          f"{min(untrained)}) over {len(untrained)} episodes; C(K0)/C(K*) = "
+          f"{lqr.cost(task, K0) / lqr.cost(task, K_star):.3f}")
     print(f"{'seed':>4} {'C/C*':>7} {'‖K−K*‖/‖K*‖':>12} {'falls':>5} {'return σ=0.3':>14} "
           f"{'return σ=0':>12} {'train s':>8}")
     real = {"C/C*": [], "distance": [], "return σ=0.3": [], "return σ=0": [], "train s": []}

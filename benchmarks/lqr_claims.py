@@ -97,6 +97,7 @@ def run_seed(seed: int) -> dict:
         "natural: episodes to 1.05, max": max(ep["natural"]),
         "min vanilla / max natural episodes (> 5)": min(ep["vanilla"]) / max(ep["natural"]),
         "continuous cart-pole: fewest steps balanced (== 500)": min(ns["steps"]),
+        "continuous cart-pole: fewest steps balanced by K0 (== 500)": min(ns["steps_0"]),
         "continuous cart-pole: largest C(K)/C(K*) (< 1.05)": float(max(ns["ratios"])),
         "continuous cart-pole: largest ‖K−K*‖/‖K*‖ (printed)": float(max(ns["gap"])),
         "continuous cart-pole: falls in training (printed)": int(sum(r.falls for r in ns["runs"])),

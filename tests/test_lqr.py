@@ -127,6 +127,26 @@ def test_riccati_gain_is_a_stationary_point_and_the_minimum(task):
     assert rel(lqr.value_matrix(task, K_star), P) < 1e-9
 
 
+@pytest.mark.parametrize("task", [TOY, CART])
+def test_cost_gap_to_the_optimum_is_a_quadratic_form_in_K_minus_K_star(task):
+    """Notebook 10, section 6: C(𝐊, σ) − C(𝐊*, σ) = tr(𝚺_𝐊 𝐃ᵀ(𝐑 + γ𝐁ᵀ𝐏*𝐁)𝐃), 𝐃 = 𝐊 − 𝐊*,
+    exactly, for every stable gain and σ (far from 𝐊* too), so it is never negative."""
+    K_star, P = lqr.optimal_gain(task)
+    H = task.R + task.gamma * task.B.T @ P @ task.B
+    rng = np.random.default_rng(5)
+    tried = 0
+    while tried < 10:
+        K = K_star * rng.uniform(0.3, 1.7, K_star.shape)
+        if lqr.spectral_radius(task, K) >= 1 / np.sqrt(task.gamma):
+            continue
+        tried += 1
+        for sigma in (0.0, 0.3, 2.0):
+            D = K - K_star
+            gap = lqr.cost(task, K, sigma) - lqr.cost(task, K_star, sigma)
+            form = np.trace(lqr.state_covariance(task, K, sigma) @ D.T @ H @ D)
+            assert gap > 0 and abs(gap - form) <= 1e-8 * lqr.cost(task, K, sigma)
+
+
 def test_truncation_gap_is_of_order_gamma_to_the_horizon():
     gap = lqr.truncation_gap(TOY, K_TOY, SIGMA)
     assert 0 < gap["cost"] < 10 * TOY.gamma ** TOY.horizon

@@ -108,8 +108,11 @@ def test_collector_costs_the_observed_states_and_ends_episodes_at_a_fall():
 def test_training_on_the_real_cart_pole_balances():
     runs = lqr.train(CART, K0, 0.3, method="natural", seeds=[0], episodes=10, max_updates=4,
                      target=None, collector=cc.collector(CART))
-    assert runs[0].ratios[-1] < runs[0].ratios[0]
+    # K0 balances by itself (notebook 10 prints it), so balancing alone cannot show that
+    # training worked: the cost must come down, from 1.48 C(K*) to 1.02 C(K*) on seed 0
+    assert runs[0].ratios[0] > 1.4 and runs[0].ratios[-1] < 1.1
     assert cc.balance(runs[0].gain, 0.3, seed=0) == 500
+    assert cc.balance(K0, 0.3, seed=0) == 500
     assert cc.balance(np.zeros((1, 4)), 0.0, seed=0) < 100       # no control: it falls
     with pytest.raises(ValueError, match="sigma"):
         cc.balance(K0, -1.0, seed=0)

@@ -70,10 +70,14 @@ def test_sigma_swaps_in_its_precomputed_picture(explorer):
 
 def test_unstable_gain_shows_a_red_message_and_no_warning(explorer):
     e = explorer
+    stats, black = e.stats.value, arrow(e.arrow)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         e.gain1.value = 4.4
     assert "unstable: expected cost is infinite" in e.message.value
+    # the picture and the numbers stay at the last stable gain, and the message says so
+    assert "last stable gain" in e.message.value and e.stats.value == stats
+    np.testing.assert_array_equal(arrow(e.arrow), black)
     assert "color:#b2182b" in e.message.value and e.last_error is not None
     e.gain1.value = 1.0
     assert e.message.value == ""

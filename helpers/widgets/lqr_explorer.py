@@ -162,7 +162,8 @@ class LQRExplorer(Explorer):
             limit = 1 / np.sqrt(self.task.gamma)
             raise ValueError(f"unstable: expected cost is infinite (the spectral radius of "
                              f"A − BK is {radius:.3f} ≥ 1/√γ = {limit:.3f}). Move the gain "
-                             "back into the coloured region.")
+                             "back into the coloured region; the picture and the numbers "
+                             "below still show the last stable gain.")
         H = self.task.horizon
         grad = lqr.gradient(self.task, K, sigma, H)[0]          # ∇C over the H steps
         nat, _ = lqr.natural_gradient(self.task, K, sigma, H)
