@@ -17,16 +17,12 @@ minute of CPU per set-up and ten seeds.
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing as mp
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
 from helpers import pipeline_tilt, reinforce, reproducibility
-from helpers.environment import floating_point_setups, run_under_setup
 
 #: the notebook's settings (kept equal to notebooks/06_reinforce_cartpole.ipynb by
 #: tests/test_reinforce.py::test_claims_script_matches_the_notebook)
@@ -35,7 +31,6 @@ RUN_BUDGET = 250_000
 GROUP = 5
 SEARCH_BUDGET = 20_000
 
-SETUPS = floating_point_setups()
 
 
 def one_ulp_up(theta):
@@ -184,26 +179,9 @@ def report(setup: str, rows, n_seeds: int):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=30, help="SEED = 0 … N−1")
-    parser.add_argument("--kernels", default="default",
-                        help="comma-separated set-ups, or 'all': " + ", ".join(SETUPS))
-    parser.add_argument("--json", type=Path, help="also write the raw per-seed numbers here")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:  # inside a set-up's own process: print the raw rows as JSON
-        print(json.dumps(collect(args.seeds)))
-        return 0
-    names = list(SETUPS) if args.kernels == "all" else args.kernels.split(",")
-    everything = {}
-    for name in names:
-        out = run_under_setup(name, [__file__, "--seeds", str(args.seeds), "--worker"])
-        rows = json.loads(out.strip().splitlines()[-1])
-        everything[name] = rows
-        report(name, rows, args.seeds)
-    if args.json:
-        args.json.write_text(json.dumps(everything))
-    return 0
+    import _claims  # benchmarks/_claims.py, imported here so tests can load this file
+
+    return _claims.main(__file__, __doc__, collect, report, argv)
 
 
 if __name__ == "__main__":

@@ -25,15 +25,9 @@ CPU per set-up for 30 seeds.
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing as mp
-import sys
-from pathlib import Path
 
 import numpy as np
-
-from helpers.environment import floating_point_setups, run_under_setup
 
 #: the notebook's settings (kept equal to notebooks/07_learned_baseline_and_actor_critic.ipynb
 #: by tests/test_critic.py::test_claims_script_matches_the_notebook)
@@ -43,7 +37,6 @@ BUDGET, SHORT = 60_000, 30_000
 WINDOW, FEW = 10, 5
 EXPLORER_STEPS, EXPLORER_EPISODES = 3_000, 16
 
-SETUPS = floating_point_setups()
 
 
 def _problem():
@@ -340,38 +333,9 @@ def report(setup: str, raw: dict, n_seeds: int):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=30, help="SEED = 0 … N−1")
-    parser.add_argument("--kernels", default="default",
-                        help="comma-separated set-ups, or 'all': " + ", ".join(SETUPS))
-    parser.add_argument("--json", type=Path, help="also write the raw per-seed numbers here")
-    parser.add_argument("--from-json", type=Path,
-                        help="print the tables of numbers an earlier --json run saved")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.seeds < 1:
-        parser.error("--seeds must be at least 1")
-    if args.worker:  # inside a set-up's own process: print the raw numbers as JSON
-        print(json.dumps(collect(args.seeds)))
-        return 0
-    if args.from_json:
-        for name, raw in json.loads(args.from_json.read_text()).items():
-            report(name, raw, args.seeds)
-        return 0
-    names = list(SETUPS) if args.kernels == "all" else args.kernels.split(",")
-    unknown = [n for n in names if n not in SETUPS]
-    if unknown:
-        parser.error(f"unknown set-up(s) {unknown}; choose from {', '.join(SETUPS)}")
-    everything = {}
-    for name in names:
-        out = run_under_setup(name, [__file__, "--seeds", str(args.seeds), "--worker"],
-                              {"MPLBACKEND": "Agg"})
-        everything[name] = json.loads(out.strip().splitlines()[-1])
-        if args.json:   # saved before the report, so a report can be re-read with --from-json
-            args.json.write_text(json.dumps(everything))
-        report(name, everything[name], args.seeds)
-        sys.stdout.flush()
-    return 0
+    import _claims  # benchmarks/_claims.py, imported here so tests can load this file
+
+    return _claims.main(__file__, __doc__, collect, report, argv)
 
 
 if __name__ == "__main__":

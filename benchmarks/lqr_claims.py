@@ -18,19 +18,13 @@ loads). About 10 s of CPU per SEED.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import subprocess
 import traceback
 from pathlib import Path
 
 import numpy as np
 
-from helpers.environment import floating_point_setups, run_under_setup
-
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "10_continuous_actions_lqr.ipynb"
-SETUPS = floating_point_setups()
 
 
 def notebook_cells() -> list[str]:
@@ -104,7 +98,11 @@ def run_seed(seed: int) -> dict:
     }
 
 
-def report(setup: str, rows: list[dict]):
+def collect(n_seeds: int) -> list[dict]:
+    return [run_seed(s) for s in range(n_seeds)]
+
+
+def report(setup: str, rows: list[dict], n_seeds: int):
     print(f"\n== {setup}: SEED = 0 … {len(rows) - 1}")
     keys = [k for k in max(rows, key=len) if k not in ("seed", "failures")]
     rows = [r for r in rows if len(r) > 2] or rows
@@ -117,30 +115,9 @@ def report(setup: str, rows: list[dict]):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=30, help="SEED = 0 … N−1")
-    parser.add_argument("--kernels", default="default",
-                        help="comma-separated set-ups, or 'all': " + ", ".join(SETUPS))
-    parser.add_argument("--json", type=Path, help="also write the raw per-seed numbers here")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:   # inside a set-up's own process: print the rows as JSON
-        print(json.dumps([run_seed(s) for s in range(args.seeds)]))
-        return 0
-    names = list(SETUPS) if args.kernels == "all" else args.kernels.split(",")
-    everything = {}
-    for name in names:
-        try:
-            out = run_under_setup(name, [__file__, "--seeds", str(args.seeds), "--worker"])
-        except subprocess.CalledProcessError as err:
-            print(f"\n== {name}: the worker failed\n{err.stderr}")
-            continue
-        rows = json.loads(out.strip().splitlines()[-1])
-        everything[name] = rows
-        report(name, rows)
-    if args.json:
-        args.json.write_text(json.dumps(everything))
-    return 0
+    import _claims  # benchmarks/_claims.py, imported here so tests can load this file
+
+    return _claims.main(__file__, __doc__, collect, report, argv)
 
 
 if __name__ == "__main__":

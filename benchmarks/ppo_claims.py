@@ -24,18 +24,14 @@ and NPY_DISABLE_CPU_FEATURES must be set before numpy loads), two seeds at a tim
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
 import multiprocessing as mp
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
-
-from helpers.environment import floating_point_setups, run_under_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "11_ppo_and_trust_regions.ipynb"
@@ -43,7 +39,6 @@ NOTEBOOK = ROOT / "notebooks" / "11_ppo_and_trust_regions.ipynb"
 FEW, BUG, BUDGET, BUG_BUDGET, CLIPPED_AT_MOST = 5, 2, 150_000, 100_000, 0.1
 #: a run whose last 100 episodes average fewer steps than this has collapsed
 COLLAPSED = 10
-SETUPS = floating_point_setups()
 #: the numbers behind the asserts, read from the notebook's namespace after its cells ran
 QUANTITIES = {
     "§1 performance-difference identity: largest error": "max(errors)",
@@ -182,38 +177,9 @@ def report(setup: str, raw: dict, n_seeds: int):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=30, help="SEED = 0 … N−1")
-    parser.add_argument("--kernels", default="default",
-                        help="comma-separated set-ups, or 'all': " + ", ".join(SETUPS))
-    parser.add_argument("--json", type=Path, help="also write the raw per-seed numbers here")
-    parser.add_argument("--from-json", type=Path,
-                        help="print the tables of numbers an earlier --json run saved")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.seeds < 1:
-        parser.error("--seeds must be at least 1")
-    if args.worker:  # inside a set-up's own process: print the raw numbers as JSON
-        print(json.dumps(collect(args.seeds)))
-        return 0
-    if args.from_json:
-        for name, raw in json.loads(args.from_json.read_text()).items():
-            report(name, raw, args.seeds)
-        return 0
-    names = list(SETUPS) if args.kernels == "all" else args.kernels.split(",")
-    unknown = [n for n in names if n not in SETUPS]
-    if unknown:
-        parser.error(f"unknown set-up(s) {unknown}; choose from {', '.join(SETUPS)}")
-    everything = {}
-    for name in names:
-        out = run_under_setup(name, [__file__, "--seeds", str(args.seeds), "--worker"],
-                              {"MPLBACKEND": "Agg"})
-        everything[name] = json.loads(out.strip().splitlines()[-1])
-        if args.json:   # saved before the report, so a report can be re-read with --from-json
-            args.json.write_text(json.dumps(everything))
-        report(name, everything[name], args.seeds)
-        sys.stdout.flush()
-    return 0
+    import _claims  # benchmarks/_claims.py, imported here so tests can load this file
+
+    return _claims.main(__file__, __doc__, collect, report, argv)
 
 
 if __name__ == "__main__":
