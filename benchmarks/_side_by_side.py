@@ -82,6 +82,8 @@ def main(benchmark: str, description: str, variants: dict,
     if unknown or not names:
         parser.error(f"unknown variant(s) {unknown}; choose from {', '.join(variants)}")
     print("\n".join(configs))
+    print(f"every run: until solved and 100 episodes more, or {args.max_steps:,} environment "
+          "steps (--max-steps)")
     print(_load())
     width = max(map(len, variants)) + 2
     lines = []

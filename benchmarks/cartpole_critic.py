@@ -57,7 +57,7 @@ def run(name, seed, max_steps):
 
 
 def main(argv=None) -> int:
-    configs = [f"actor config: {replace(Config(), stop='after_solved')}",
+    configs = [f"actor config: {Config()}",
                f"critic config (gae): {C.CriticConfig()}  (the critic's γ, not the actor's)"]
     return _side_by_side.main("cartpole_critic", __doc__, VARIANTS, run, configs, argv)
 
