@@ -3,7 +3,8 @@
 
 A script supplies its variants (name → setting) and ``run(name, seed, max_steps)``, which
 builds its environment *before* the clock starts and returns the training history
-(``helpers.reinforce.History`` or one with the same fields); :func:`main` trains every
+(``helpers.reinforce.History`` or one with the same fields) — :func:`train_actor` is that run
+for notebook 06's REINFORCE and notebook 07's actor-critic; :func:`main` trains every
 variant asked for on seeds 0 … N−1, one after the other in this one process, so that the
 machine's load falls on every variant alike, prints each seed as it ends and then one
 summary line per variant, and with ``--record`` writes the summaries as rows of
@@ -16,8 +17,25 @@ import argparse
 import os
 import statistics
 from collections.abc import Callable
+from dataclasses import replace
 
 from _results import record, seeds_label
+
+from helpers import critic, reinforce
+
+
+def train_actor(critic_config, seed: int, max_steps: int):
+    """Notebook 06's REINFORCE (``critic_config=None``) or notebook 07's actor-critic with
+    ``critic_config``, on ``reinforce.Config()``, until solved and 100 episodes more (or
+    ``max_steps``); the environment is built before the clock starts."""
+    config = replace(reinforce.Config(), stop="after_solved", max_steps=max_steps)
+    env = reinforce.make_cartpole_env(config.n_envs)
+    if critic_config is None:
+        history = reinforce.train(config, seed=seed, env=env)
+    else:
+        history, _ = critic.train(config, critic_config, seed=seed, env=env)
+    env.close()
+    return history
 
 
 def _median(values) -> float:

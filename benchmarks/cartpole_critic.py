@@ -27,12 +27,10 @@ worst single episode among them.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import _side_by_side
 
 from helpers import critic as C
-from helpers.reinforce import Config, make_cartpole_env, train
+from helpers.reinforce import Config
 
 VARIANTS = {
     "reinforce": None,
@@ -44,16 +42,8 @@ VARIANTS = {
 
 
 def run(name, seed, max_steps):
-    """One training run of variant ``name``; the environment is built before the clock."""
-    config = replace(Config(), stop="after_solved", max_steps=max_steps)
-    env = make_cartpole_env(config.n_envs)
-    critic = VARIANTS[name]
-    if critic is None:
-        history = train(config, seed=seed, env=env)
-    else:
-        history, _ = C.train(config, critic, seed=seed, env=env)
-    env.close()
-    return history
+    """One training run of variant ``name``."""
+    return _side_by_side.train_actor(VARIANTS[name], seed, max_steps)
 
 
 def main(argv=None) -> int:

@@ -49,17 +49,11 @@ VARIANTS = {
 def run(name, seed, max_steps):
     """One training run of variant ``name``; the environment is built before the clock."""
     setting = VARIANTS[name]
-    if isinstance(setting, ppo.PPOConfig):
-        cfg = replace(setting, stop="after_solved", max_steps=max_steps)
-        env = reinforce.make_cartpole_env(cfg.n_envs)
-        history = ppo.train(cfg, seed=seed, env=env)
-    else:
-        cfg = replace(reinforce.Config(), stop="after_solved", max_steps=max_steps)
-        env = reinforce.make_cartpole_env(cfg.n_envs)
-        if setting is None:
-            history = reinforce.train(cfg, seed=seed, env=env)
-        else:
-            history, _ = critic.train(cfg, setting, seed=seed, env=env)
+    if not isinstance(setting, ppo.PPOConfig):
+        return _side_by_side.train_actor(setting, seed, max_steps)
+    cfg = replace(setting, stop="after_solved", max_steps=max_steps)
+    env = reinforce.make_cartpole_env(cfg.n_envs)
+    history = ppo.train(cfg, seed=seed, env=env)
     env.close()
     return history
 
