@@ -39,7 +39,7 @@ import numpy as np
 
 from helpers import critic as C
 from helpers import reinforce
-from helpers.trust_region import check_clip
+from helpers.trust_region import KL_KINDS, approximate_kl_terms, check_clip
 from helpers.validation import (
     as_float_array,
     check_count,
@@ -141,12 +141,7 @@ def approximate_kl(logp_old, logp_new, kind: str = "k1") -> float:
     lp_new = as_float_array("logp_new", logp_new, shape=lp_old.shape)
     if lp_old.size == 0:
         raise ValueError("need at least one action.")
-    log_ratio = lp_new - lp_old
-    if kind == "k1":
-        return float(np.mean(-log_ratio))
-    if kind == "k3":
-        return float(np.mean(np.expm1(log_ratio) - log_ratio))
-    raise ValueError(f"kind must be 'k1' or 'k3'; got {kind!r}.")
+    return float(np.mean(approximate_kl_terms(lp_new - lp_old, kind)))
 
 
 # ----------------------------------------------------------------------------------------
@@ -210,8 +205,8 @@ class PPOConfig:
             positive_scalar("clip_value (the value clip range)", self.clip_value)
         if self.target_kl is not None:
             positive_scalar("target_kl", self.target_kl)
-        if self.kl_kind not in ("k1", "k3"):
-            raise ValueError(f"kl_kind must be 'k1' or 'k3'; got {self.kl_kind!r}.")
+        if self.kl_kind not in KL_KINDS:
+            raise ValueError(f"kl_kind must be one of {KL_KINDS}; got {self.kl_kind!r}.")
         if self.stop not in ("budget", "solved", "after_solved"):
             raise ValueError(f"stop must be 'budget', 'solved' or 'after_solved'; "
                              f"got {self.stop!r}.")
@@ -343,10 +338,6 @@ def rollout_advantages(rollout: Rollout, values, gamma: float, lam: float, *,
 # ----------------------------------------------------------------------------------------
 # The update and the training loop
 # ----------------------------------------------------------------------------------------
-def _normalised(a):
-    return (a - a.mean()) / (a.std() + 1e-8)
-
-
 @dataclass
 class UpdateInfo:
     """What one PPO update did: epochs run, the fraction of clipped terms, the approximate
@@ -374,13 +365,13 @@ def update(policy, net, opt, critic_opt, rollout: Rollout, config: PPOConfig, rn
     targets = adv + v_old                                   # λ-returns
     value_loss = float(0.5 * np.mean(adv ** 2))
     if config.normalise == "batch":
-        adv = _normalised(adv)
+        adv = reinforce.normalise(adv)
     eps, n = config.clip, adv.size
     clipped, seen, epochs_run = 0, 0, 0
     for _ in range(config.epochs):
         epochs_run += 1
         for mb in np.array_split(rng.permutation(n), config.minibatches):
-            a_mb = _normalised(adv[mb]) if config.normalise == "minibatch" else adv[mb]
+            a_mb = reinforce.normalise(adv[mb]) if config.normalise == "minibatch" else adv[mb]
             lp_old = logp_old[mb]
             if config.recompute_old:     # the mistake: "old" log-probs from the current θ
                 lp_old = policy.log_probs(obs[mb])[np.arange(mb.size), acts[mb]]

@@ -47,6 +47,8 @@ __all__ = [
     "Probabilities",
     "along_line",
     "approximate_kl_moments",
+    "approximate_kl_terms",
+    "KL_KINDS",
     "check_clip",
     "clipped_gradient",
     "clipped_surrogate",
@@ -582,6 +584,22 @@ def minibatch_normalisation(mdp, policy, theta, m: int, *, normalise: bool = Tru
     return exact.expect(estimate, p, m, reference=M.exact_gradient(mdp, policy, theta))
 
 
+#: the per-action approximations of KL(π_old ‖ π_θ) that PPO codes average
+KL_KINDS = ("k1", "k3")
+
+
+def approximate_kl_terms(log_ratio, kind: str = "k1") -> np.ndarray:
+    """Per sampled action, with ``log_ratio`` = log π_θ − log π_old at actions drawn from
+    π_old: ``"k1"`` −log ratio (Spinning Up's ``approx_kl``; unbiased for KL(π_old ‖ π_θ),
+    can be negative) or ``"k3"`` (ratio − 1) − log ratio (CleanRL's; unbiased and ≥ 0).
+    Notebook 11 (:func:`helpers.ppo.approximate_kl` averages them over a batch)."""
+    if kind == "k1":
+        return -log_ratio
+    if kind == "k3":
+        return np.expm1(log_ratio) - log_ratio
+    raise ValueError(f"kind must be one of {KL_KINDS}; got {kind!r}.")
+
+
 def approximate_kl_moments(mdp, policy, theta_old, theta, m: int, kind: str = "k1"):
     """The exact mean and variance (``trace_cov``), over every batch of m trajectories sampled
     at θ_old, of the approximate KL that PPO codes compute on a batch: the mean over its
@@ -592,13 +610,7 @@ def approximate_kl_moments(mdp, policy, theta_old, theta, m: int, kind: str = "k
     m = check_count("m (trajectories per batch)", m)
     log_ratio = (policy.log_probs(theta) - policy.log_probs(theta_old))[batch.states,
                                                                          batch.actions]
-    if kind == "k1":
-        per_step = -log_ratio
-    elif kind == "k3":
-        per_step = np.expm1(log_ratio) - log_ratio
-    else:
-        raise ValueError(f"kind must be 'k1' or 'k3'; got {kind!r}.")
-    per_step = np.where(batch.mask, per_step, 0.0)
+    per_step = np.where(batch.mask, approximate_kl_terms(log_ratio, kind), 0.0)
 
     def estimate(idx):
         return per_step[idx].sum(axis=(1, 2)) / batch.mask[idx].sum(axis=(1, 2))
