@@ -8,11 +8,10 @@ package (``build_site.py`` copies it to ``build/site/mathjax_static``), never a 
 """
 
 import json
-import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = Path(os.environ.get("PG_SITE_BUILD", ROOT / "build" / "site"))
+BUILD = ROOT / "build" / "site"
 #: written by build_site.py: the repository, the pages in syllabus order, the Binder branch
 SETTINGS = json.loads((BUILD / "settings.json").read_text(encoding="utf-8"))
 
@@ -21,7 +20,6 @@ author = "the course's authors"
 copyright = "the course's authors; code MIT, text CC BY 4.0"
 
 extensions = ["myst_nb"]
-exclude_patterns = ["settings.json"]
 root_doc = "index"
 suppress_warnings = [
     # a notebook may jump from # to ### (Jupyter shows it fine); not worth failing the build
