@@ -940,12 +940,14 @@ def exact_descent(task: LQRTask, K0, sigma, *, method: str = "vanilla", step_siz
     if step_size is not None:
         return _descend(task, K0, sigma, method, positive_scalar("step_size", step_size),
                         target, max_updates, c_star)
-    best = None
+    best, best_n = None, max_updates
     for j in range(4, -9, -1):
-        path = _descend(task, K0, sigma, method, 2.0**j, target, max_updates, c_star)
+        # a smaller step wins only by reaching the target in fewer updates than the best so far,
+        # so its descent stops there (a capped path is the uncapped one, cut short)
+        path = _descend(task, K0, sigma, method, 2.0**j, target, best_n, c_star)
         n = path.updates_to(target)
-        if not path.diverged and n is not None and (best is None or n < best.updates_to(target)):
-            best = path
+        if not path.diverged and n is not None and (best is None or n < best_n):
+            best, best_n = path, n
     if best is None:
         raise ValueError("no step size 2^j (j = −8 … 4) reached the target.")
     return best
