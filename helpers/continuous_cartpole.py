@@ -47,13 +47,13 @@ class ContinuousCartPoleEnv(CartPoleEnv):
         super().__init__(render_mode=render_mode)
         self.max_force = positive_scalar("max_force", max_force)
         self.action_space = _force_space(self.max_force, (1,))
+        self._discrete = spaces.Discrete(2)      # what gymnasium's step checks its action in
 
     def step(self, action):
         force = np.asarray(action, dtype=float).reshape(-1)
         if force.shape != (1,) or not np.isfinite(force[0]):
             raise ValueError(f"action must be one finite force in newtons; got {action!r}.")
-        discrete = spaces.Discrete(2)
-        box, self.action_space = self.action_space, discrete
+        box, self.action_space = self.action_space, self._discrete
         # gymnasium pushes with +force_mag for action 1: make that our (signed) force
         self.force_mag = float(np.clip(force[0], -self.max_force, self.max_force))
         try:
@@ -74,18 +74,21 @@ class ContinuousCartPoleVectorEnv(CartPoleVectorEnv):
         self.max_force = positive_scalar("max_force", max_force)
         self.single_action_space = _force_space(self.max_force, (1,))
         self.action_space = batch_space(self.single_action_space, self.num_envs)
+        # what gymnasium's step checks its actions in, and the action "push with force_mag",
+        # built once: a new batched space per step was a third of a step's time
+        self._discrete = batch_space(spaces.Discrete(2), self.num_envs)
+        self._push = np.ones(self.num_envs, dtype=np.int64)
 
     def step(self, actions):
         forces = np.asarray(actions, dtype=float).reshape(-1)
         if forces.shape != (self.num_envs,) or not np.all(np.isfinite(forces)):
             raise ValueError(f"actions must be {self.num_envs} finite forces; got shape "
                              f"{np.shape(actions)}.")
-        box = self.action_space
-        self.action_space = batch_space(spaces.Discrete(2), self.num_envs)
+        box, self.action_space = self.action_space, self._discrete
         # gymnasium computes sign(action − 0.5) · force_mag: with action 1, the force itself
         self.force_mag = np.clip(forces, -self.max_force, self.max_force)
         try:
-            return super().step(np.ones(self.num_envs, dtype=np.int64))
+            return super().step(self._push)
         finally:
             self.action_space, self.force_mag = box, self.max_force
 
