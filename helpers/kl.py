@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers import exact, toy_lm
+from helpers import exact, returns, toy_lm
 from helpers.validation import as_finite_scalar, as_float_array, check_count, positive_scalar
 
 #: the estimators: Schulman's three, and k3 with its ratio inverted
@@ -422,8 +422,7 @@ def _coefficients(family, theta, ref, name, placement, level) -> np.ndarray:
     elif level == "sequence":
         a = np.broadcast_to(estimator_value(name, seq), ell.shape)
     else:  # the per-token estimates as rewards: each token weighted by those from t on
-        k = np.where(mask, estimator_value(name, ell), 0.0)
-        a = np.cumsum(k[..., ::-1], axis=-1)[..., ::-1]
+        a = returns.reward_to_go(estimator_value(name, ell), 1.0, np.broadcast_to(mask, ell.shape))
     return np.where(mask, a, 0.0)
 
 
