@@ -46,6 +46,7 @@ from helpers.validation import (
     as_finite_scalar,
     as_float_array,
     check_count,
+    check_discount,
     check_positive,
     check_rng,
     positive_scalar,
@@ -111,7 +112,7 @@ class Config:
         check_positive("lr", self.lr)
         if not as_finite_scalar("min_std", self.min_std) >= 0:
             raise ValueError(f"min_std must be at least 0; got {self.min_std!r}.")
-        _check_gamma(self.gamma)
+        check_discount(self.gamma)
         check_count("n_envs", self.n_envs)
         check_count("batch_episodes", self.batch_episodes)
         check_count("max_steps", self.max_steps)
@@ -295,13 +296,6 @@ class History:
 # ----------------------------------------------------------------------------------------
 # 2a. The weights' pieces (reward_to_go and the baselines: helpers.returns)
 # ----------------------------------------------------------------------------------------
-def _check_gamma(gamma):
-    g = as_finite_scalar("gamma (the discount)", gamma)
-    if not 0.0 <= g <= 1.0:
-        raise ValueError(f"gamma must lie in [0, 1]; got {gamma!r}.")
-    return g
-
-
 def full_return(rewards, gamma: float = 1.0) -> np.ndarray:
     """G_0 = Σ_k γ^k r_k repeated at every step: the weight of the plain REINFORCE estimator.
 

@@ -24,20 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.validation import as_finite_scalar, as_float_array
+from helpers.validation import as_float_array, check_discount
 
 __all__ = ["BASELINE_KINDS", "batch_baseline", "minus_batch_baseline", "pad", "reward_to_go",
            "unpad"]
 
 #: the per-timestep baselines (``helpers.reinforce.Config.baseline`` adds "none")
 BASELINE_KINDS = ("batch_mean", "leave_one_out")
-
-
-def _check_discount(gamma) -> float:
-    g = as_finite_scalar("gamma (the discount)", gamma)
-    if not 0.0 <= g <= 1.0:
-        raise ValueError(f"gamma must lie in [0, 1]; got {gamma!r}.")
-    return g
 
 
 def reward_to_go(rewards, gamma: float = 1.0, mask=None) -> np.ndarray:
@@ -50,7 +43,7 @@ def reward_to_go(rewards, gamma: float = 1.0, mask=None) -> np.ndarray:
     for a batch, so both give the same floats. Introduced in notebook 05; used by 06, 07, 08.
     """
     r = as_float_array("rewards", rewards)
-    g = _check_discount(gamma)
+    g = check_discount(gamma)
     if r.ndim == 0:
         raise ValueError("rewards must be one episode (T,) or a padded batch (..., T).")
     if mask is not None:

@@ -113,3 +113,12 @@ def check_rng(rng) -> np.random.Generator:
             f"got {type(rng).__name__}."
         )
     return rng
+
+
+def check_discount(gamma) -> float:
+    """A discount γ in [0, 1], as a float (notebook 05 introduces γ; ``helpers.returns`` and
+    ``helpers.reinforce`` check theirs here)."""
+    g = as_finite_scalar("gamma (the discount)", gamma)
+    if not 0.0 <= g <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1]; got {gamma!r}.")
+    return g
