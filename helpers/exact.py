@@ -48,6 +48,7 @@ __all__ = [
     "Batches",
     "Classification",
     "Moments",
+    "TooManyBatches",
     "angle_between",
     "average_of_independent",
     "batches",
@@ -61,6 +62,12 @@ __all__ = [
 
 #: the most batches :func:`batches` lists; beyond it, estimate by Monte Carlo
 MAX_BATCHES = 200_000
+
+
+class TooManyBatches(ValueError):
+    """:func:`batches` refused: more than :data:`MAX_BATCHES` batches. A ``ValueError``, so a
+    learner sees a plain error; a caller that can fall back to Monte Carlo catches this type
+    (``helpers.pg_bugs.expectation``). Notebook 07."""
 
 
 # --------------------------------------------------------------------------------------
@@ -272,8 +279,8 @@ class Batches:
 def batches(n, m: int, *, ordered: bool = False) -> Batches:
     """Every batch of m outcomes out of ``n`` (a number, or the outcomes' probabilities,
     whose length is used): C(n + m − 1, m) multisets, or n^m ordered tuples. More than
-    :data:`MAX_BATCHES` raise ``ValueError``. Introduced in notebook 07; used by notebooks
-    08, 09, 11 and 12."""
+    :data:`MAX_BATCHES` raise :class:`TooManyBatches` (a ``ValueError``). Introduced in
+    notebook 07; used by notebooks 08, 09, 11 and 12."""
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         n = np.asarray(n).shape[0] if np.ndim(n) == 1 else n
     n = check_count("n (the number of outcomes)", n)
@@ -281,7 +288,7 @@ def batches(n, m: int, *, ordered: bool = False) -> Batches:
     count = n**m if ordered else math.comb(n + m - 1, m)
     if count > MAX_BATCHES:
         kind = "ordered batches" if ordered else "batches"
-        raise ValueError(f"{count:,} {kind} of m = {m} from {n} outcomes are too many to "
+        raise TooManyBatches(f"{count:,} {kind} of m = {m} from {n} outcomes are too many to "
                          f"enumerate (limit {MAX_BATCHES:,}); use a smaller m, or Monte Carlo.")
     return _batches(n, m, bool(ordered))
 

@@ -525,8 +525,8 @@ def expectation(estimator, mdp, policy, theta, m: int = 1, *, theta_old=None,
         try:
             return Enumeration(mdp, policy, m).expect(estimator, theta, theta_old=theta_old,
                                                       beta=beta)
-        except ValueError as err:
-            if method == "exact" or "too many to enumerate" not in str(err):
+        except exact.TooManyBatches:
+            if method == "exact":
                 raise
     if rng is None:
         raise ValueError("Monte Carlo needs rng = np.random.default_rng(seed).")
