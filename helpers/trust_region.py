@@ -362,9 +362,9 @@ def gradient(mdp, par, x) -> np.ndarray:
     return np.einsum("s,sak,sa->k", ev.d, par.jacobian(x), ev.Q)
 
 
-def surrogate_gradient(mdp, par, x_old, x) -> np.ndarray:
+def surrogate_gradient(mdp, par, x_old, x, *, old: Evaluation | None = None) -> np.ndarray:
     """∇ℒ_old(x) = Σ_s d_old(s) Σ_a ∂π_x(a|s)/∂x · A^{π_old}(s, a). Notebook 11."""
-    old = evaluate(mdp, _check_par(par).probs(x_old))
+    old = evaluate(mdp, _check_par(par).probs(x_old)) if old is None else old
     return np.einsum("s,sak,sa->k", old.d, par.jacobian(x), old.A)
 
 
@@ -456,17 +456,21 @@ def along_line(mdp, par, x_old, direction, steps, eps) -> Line:
     nan = np.full(steps.size, np.nan)
     out = {k: nan.copy() for k in ("U", "surrogate", "clipped", "bound", "max_kl", "mean_kl")}
     if valid.any():
-        tables = par.tables(xs[valid])
-        kl = kl_per_state(mdp, pi_old, tables)
-        live = ~mdp.terminal
-        out["U"][valid] = evaluate(mdp, tables).U
-        out["surrogate"][valid] = surrogate(mdp, pi_old, tables, old=old)
-        out["clipped"][valid] = clipped_surrogate(mdp, pi_old, tables, eps, old=old)
-        out["max_kl"][valid] = kl[:, live].max(axis=1)
+        for k, v in _curves(mdp, pi_old, old, par.tables(xs[valid]), eps).items():
+            out[k][valid] = v
         with np.errstate(invalid="ignore"):
-            out["mean_kl"][valid] = kl @ old.d / old.d.sum()
             out["bound"][valid] = out["surrogate"][valid] - C * out["max_kl"][valid]
     return Line(steps, valid=valid, C=C, **out)
+
+
+def _curves(mdp, pi_old, old: Evaluation, tables, eps) -> dict:
+    """U, ℒ, ℒ^CLIP, max_s KL and the d_old-weighted mean KL of each policy in ``tables``."""
+    kl = kl_per_state(mdp, pi_old, tables)
+    with np.errstate(invalid="ignore"):    # ∞·0 where a policy left a state's support
+        mean_kl = kl @ old.d / old.d.sum()
+    return {"U": evaluate(mdp, tables).U, "surrogate": surrogate(mdp, pi_old, tables, old=old),
+            "clipped": clipped_surrogate(mdp, pi_old, tables, eps, old=old),
+            "max_kl": kl[:, ~mdp.terminal].max(axis=1), "mean_kl": mean_kl}
 
 
 def _valid(par, x) -> bool:
@@ -522,7 +526,7 @@ def ppo_epochs(mdp, par, x_old, *, eta: float, n_epochs: int, eps: float = 0.2,
         if kind == "clip":
             g = clipped_gradient(mdp, par, x_old, x, eps, old=old)
         elif kind == "surrogate":
-            g = np.einsum("s,sak,sa->k", old.d, par.jacobian(x), old.A)
+            g = surrogate_gradient(mdp, par, x_old, x, old=old)
         else:
             pi = par.probs(x)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -531,11 +535,7 @@ def ppo_epochs(mdp, par, x_old, *, eta: float, n_epochs: int, eps: float = 0.2,
         x = par.check(x + eta * g)
         xs.append(x.copy())
     xs = np.array(xs)
-    tables = par.tables(xs)
-    kl = kl_per_state(mdp, pi_old, tables)
-    return Path(kind, xs, evaluate(mdp, tables).U, surrogate(mdp, pi_old, tables, old=old),
-                clipped_surrogate(mdp, pi_old, tables, eps, old=old),
-                kl[:, ~mdp.terminal].max(axis=1), kl @ old.d / old.d.sum())
+    return Path(kind, xs, **_curves(mdp, pi_old, old, par.tables(xs), eps))
 
 
 # --------------------------------------------------------------------------------------
