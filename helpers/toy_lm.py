@@ -492,11 +492,13 @@ def _class_log_probs(p: float) -> np.ndarray:
     return out
 
 
-def _others(m: int, p: float):
-    """Every multiset of the rewards of m other answers (row k has k correct), and its
-    probability when each is correct with probability p."""
+def _others(m: int, p: float | None = None):
+    """Every multiset of the rewards of m ≥ 0 other answers (row k has k correct) and, given
+    p, its probability when each is correct with probability p (m = 0: one empty row)."""
+    if m == 0:
+        return np.zeros((1, 0)), np.ones(1)
     b = exact.batches(2, m)
-    return b.index.astype(float), b.weights_from_log(_class_log_probs(p))
+    return b.index.astype(float), None if p is None else b.weights_from_log(_class_log_probs(p))
 
 
 def _first_advantages(estimator: str, reward, others) -> np.ndarray:
@@ -510,8 +512,6 @@ def mean_advantage(estimator: str, m: int, p: float, reward: int) -> float:
 
     Introduced in notebook 09."""
     estimator, m = _estimator(estimator), check_count("m", m)
-    if m == 1:
-        return float(advantages([float(reward)], estimator)[0])
     others, w = _others(m - 1, p)
     return float(w @ _first_advantages(estimator, reward, others))
 
@@ -538,7 +538,7 @@ def reweighted_objective(task: Task, theta, estimator: str, m: int) -> float:
     if _SPEC[estimator][2] != "none":
         raise ValueError(f"{estimator} divides by the answer's length: its expected update is "
                          "not the gradient of a function of the success rates.")
-    others = exact.batches(2, m - 1).index.astype(float) if m > 1 else np.zeros((1, 0))
+    others, _ = _others(m - 1)
     d = _first_advantages(estimator, 1, others) - _first_advantages(estimator, 0, others)
 
     def integral(p):
