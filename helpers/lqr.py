@@ -477,11 +477,9 @@ def value(task: LQRTask, K, sigma, states, horizon=None) -> np.ndarray:
     Ps = _parts(task, K, sigma, horizon)[1]
     per_step = np.array([sigma**2 * (trR + g * np.trace(B.T @ Ps[t + 1] @ B))
                          for t in range(horizon)])
-    const = np.zeros(horizon + 1)
-    for t in range(horizon - 1, -1, -1):            # noise still to come after step t
-        const[t] = per_step[t] + g * const[t + 1]
+    const = returns.reward_to_go(per_step, g)       # the noise's cost still to come from t
     quad = np.einsum("mti,tij,mtj->mt", s, np.array(Ps[:horizon]), s)
-    return quad + const[:horizon]
+    return quad + const
 
 
 def truncation_gap(task: LQRTask, K, sigma=0.0) -> dict:
