@@ -282,13 +282,14 @@ class RolloutCollector:
         terminated, truncated = np.zeros((T, n), dtype=bool), np.zeros((T, n), dtype=bool)
         for t in range(T):
             obs[t] = self.obs
-            actions[t] = policy.sample(self.obs, rng)
+            actions[t] = policy._sample_fast(self.obs, rng)   # rng checked above
             next_obs, r, term, trunc, _ = self.env.step(actions[t])
             real = ~self.prev_done            # an autoreset step is not an interaction
             valid[t], rewards[t] = real, np.where(real, r, 0.0)
             terminated[t], truncated[t] = term & real, trunc & real
-            self.steps += int(real.sum())
-            self.dummy_steps += n - int(real.sum())
+            n_real = int(np.count_nonzero(real))
+            self.steps += n_real
+            self.dummy_steps += n - n_real
             self.running += rewards[t]
             done = terminated[t] | truncated[t]
             for i in np.flatnonzero(done):
@@ -414,11 +415,11 @@ def train(config: PPOConfig | None = None, seed: int = 0, env=None, progress=Non
     seed = check_count("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     policy = reinforce.MLPPolicy(hidden=config.hidden, rng=rng)
-    net = C.ValueNetwork(hidden=config.critic_hidden,
-                         scale=1.0 / max(1.0 - config.gamma, 1.0 / C.EPISODE_LIMIT),
-                         rng=np.random.default_rng([seed, 1]))
+    critic = C.Critic(C.CriticConfig(gamma=config.gamma, lr=config.critic_lr,
+                                     hidden=config.critic_hidden),
+                      rng=np.random.default_rng([seed, 1]))   # notebook 07's v̂ and its Adam
+    net, critic_opt = critic.net, critic.opt
     opt = reinforce.Adam(policy.n_params, lr=config.lr)
-    critic_opt = reinforce.Adam(net.n_params, lr=config.critic_lr)
     shuffle = np.random.default_rng([seed, 2])
     collector = RolloutCollector(config.n_envs, config.n_steps, seed, env=env)
     hist = PPOHistory(config=config, seed=seed, params=[policy.theta.copy()])
